@@ -1,0 +1,340 @@
+/* Start-up order matters: everything that can fail on bad configuration (state directory,
+ * certificate, database, port) is checked before any thread starts or any port is bound, so a
+ * bad start leaves nothing half-running. */
+#include "app.h"
+#include "ar_build_config.h"
+#include "cert.h"
+#include "http_server.h"
+#include "metrics.h"
+#include "signaling.h"
+#include "store.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+G_DEFINE_QUARK(ar-app-error-quark, ar_app_error)
+
+#define DRAIN_POLL_MS 200
+
+struct ArApp {
+  ArConfig *cfg;
+  ArLog *log;
+  GMainLoop *loop;
+  gint64 start_unix;
+  char *cert_path, *key_path;
+  ArStore *store;
+  ArWorkerPool *workers;
+  ArSignaling *signaling;
+  ArHttpServer *http;
+  guint active_visits;
+  gboolean draining;
+  gint64 drain_deadline_us;
+  guint drain_timer;
+};
+
+static gboolean
+ensure_state_dir(const char *dir, GError **error)
+{
+  if (g_mkdir_with_parents(dir, 0700) != 0) {
+    int e = errno;
+    g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_STATE_DIR,
+                "[server] state_dir %s cannot be created: %s", dir, g_strerror(e));
+    return FALSE;
+  }
+  g_autofree char *probe = g_build_filename(dir, ".write-test", NULL);
+  g_autoptr(GError) why = NULL;
+  if (!g_file_set_contents(probe, "", 0, &why)) {
+    g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_STATE_DIR,
+                "[server] state_dir %s is not writable: %s", dir, why->message);
+    return FALSE;
+  }
+  g_unlink(probe);
+  return TRUE;
+}
+
+static void
+log_fingerprint(ArCert *cert, const char *path, const char *how)
+{
+  g_autofree char *fp = ar_cert_fingerprint_sha256(cert);
+  g_message("TLS certificate %s (%s), SHA-256 fingerprint %s", path, how, fp);
+}
+
+/* A configured certificate must load; without one, a self-signed certificate is made once and
+ * kept in the state directory so browsers see the same one after a restart. */
+static gboolean
+ensure_certificate(ArApp *app, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  g_autoptr(GError) why = NULL;
+  if (*cfg->tls_certificate || *cfg->tls_private_key) {
+    if (!*cfg->tls_certificate || !*cfg->tls_private_key) {
+      g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS,
+                  "[tls] certificate and private_key must be given together");
+      return FALSE;
+    }
+    app->cert_path = g_strdup(cfg->tls_certificate);
+    app->key_path = g_strdup(cfg->tls_private_key);
+    g_autoptr(ArCert) cert = ar_cert_load(app->cert_path, app->key_path, &why);
+    if (!cert) {
+      g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS, "[tls] %s", why->message);
+      return FALSE;
+    }
+    log_fingerprint(cert, app->cert_path, "configured");
+    return TRUE;
+  }
+  app->cert_path = g_build_filename(cfg->state_dir, "tls-cert.pem", NULL);
+  app->key_path = g_build_filename(cfg->state_dir, "tls-key.pem", NULL);
+  if (g_file_test(app->cert_path, G_FILE_TEST_EXISTS)) {
+    g_autoptr(ArCert) cert = ar_cert_load(app->cert_path, app->key_path, &why);
+    if (!cert) {
+      g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS,
+                  "[tls] self-signed certificate in the state directory: %s", why->message);
+      return FALSE;
+    }
+    log_fingerprint(cert, app->cert_path, "self-signed");
+    return TRUE;
+  }
+  g_autoptr(ArCert) cert = ar_cert_generate("anteroom", &why);
+  if (!cert || !ar_cert_save(cert, app->cert_path, app->key_path, &why)) {
+    g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS, "[tls] %s", why->message);
+    return FALSE;
+  }
+  log_fingerprint(cert, app->cert_path, "self-signed, generated now");
+  return TRUE;
+}
+
+static char *
+resolve_web_root(const ArConfig *cfg)
+{
+  if (*cfg->web_root)
+    return g_strdup(cfg->web_root);
+  if (g_file_test(AR_DATADIR "/web-client", G_FILE_TEST_IS_DIR))
+    return g_strdup(AR_DATADIR "/web-client");
+  return g_build_filename(AR_SOURCE_DIR, "web-client", NULL);
+}
+
+static void
+handle_healthz(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
+{
+  ar_http_response_set(resp, 200, "text/plain", "ok\n", -1);
+  ar_http_response_header(resp, "Cache-Control", "no-store");
+}
+
+static void
+handle_readyz(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
+{
+  ArApp *app = user_data;
+  if (app->draining)
+    ar_http_response_set(resp, 503, "text/plain", "draining\n", -1);
+  else
+    ar_http_response_set(resp, 200, "text/plain", "ready\n", -1);
+  ar_http_response_header(resp, "Cache-Control", "no-store");
+}
+
+static void
+media_metrics(ArApp *app, GString *out)
+{
+  ArMediaCounters c;
+  ar_worker_pool_sum_counters(app->workers, &c);
+  ar_metrics_family(out, "anteroom_media_packets_total", "counter", "Media packets.");
+  ar_metrics_sample(out, "anteroom_media_packets_total", "direction=\"in\"", c.packets_in.v);
+  ar_metrics_sample(out, "anteroom_media_packets_total", "direction=\"out\"", c.packets_out.v);
+  ar_metrics_family(out, "anteroom_media_bytes_total", "counter", "Media bytes.");
+  ar_metrics_sample(out, "anteroom_media_bytes_total", "direction=\"in\"", c.bytes_in.v);
+  ar_metrics_sample(out, "anteroom_media_bytes_total", "direction=\"out\"", c.bytes_out.v);
+  static const struct {
+    const char *kind;
+    size_t offset;
+  } errors[] = {
+    {"srtp_auth", G_STRUCT_OFFSET(ArMediaCounters, srtp_auth_fail)},
+    {"srtp_replay", G_STRUCT_OFFSET(ArMediaCounters, srtp_replay)},
+    {"dtls", G_STRUCT_OFFSET(ArMediaCounters, dtls_fail)},
+    {"garbage", G_STRUCT_OFFSET(ArMediaCounters, garbage_in)},
+    {"malformed_rtp", G_STRUCT_OFFSET(ArMediaCounters, malformed_rtp)},
+    {"malformed_rtcp", G_STRUCT_OFFSET(ArMediaCounters, malformed_rtcp)},
+    {"send", G_STRUCT_OFFSET(ArMediaCounters, send_fail)},
+  };
+  ar_metrics_family(out, "anteroom_media_errors_total", "counter",
+                    "Media packets dropped, by cause.");
+  for (gsize i = 0; i < G_N_ELEMENTS(errors); i++) {
+    g_autofree char *labels = g_strdup_printf("kind=\"%s\"", errors[i].kind);
+    ar_metrics_sample(out, "anteroom_media_errors_total", labels,
+                      G_STRUCT_MEMBER(ArCounter, &c, errors[i].offset).v);
+  }
+}
+
+static void
+signaling_metrics(ArApp *app, GString *out)
+{
+  ar_metrics_family(out, "anteroom_signaling_errors_total", "counter",
+                    "Error replies sent to signaling clients, by code.");
+  g_autoptr(GList) codes = ar_signaling_error_codes(app->signaling);
+  codes = g_list_sort(codes, (GCompareFunc)g_strcmp0);
+  for (GList *l = codes; l; l = l->next) {
+    g_autofree char *labels = g_strdup_printf("code=\"%s\"", (const char *)l->data);
+    ar_metrics_sample(out, "anteroom_signaling_errors_total", labels,
+                      (double)ar_signaling_errors(app->signaling, l->data));
+  }
+}
+
+static void
+handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
+{
+  ArApp *app = user_data;
+  GString *out = g_string_new(NULL);
+  ar_metrics_process(out, app->start_unix);
+  ar_metrics_family(out, "anteroom_build_info", "gauge", "Version of this server.");
+  ar_metrics_sample(out, "anteroom_build_info", "version=\"" AR_VERSION "\"", 1);
+  ar_metrics_family(out, "anteroom_http_requests_total", "counter", "HTTP requests to routes.");
+  ar_metrics_sample(out, "anteroom_http_requests_total", NULL,
+                    (double)ar_http_server_requests_total(app->http));
+  ar_metrics_family(out, "anteroom_websocket_connections", "gauge", "Open WebSocket connections.");
+  ar_metrics_sample(out, "anteroom_websocket_connections", NULL,
+                    ar_http_server_ws_count(app->http));
+  ar_metrics_family(out, "anteroom_visits_active", "gauge", "Visits with media running.");
+  ar_metrics_sample(out, "anteroom_visits_active", NULL, app->active_visits);
+  ar_metrics_family(out, "anteroom_media_workers", "gauge", "Media worker threads.");
+  ar_metrics_sample(out, "anteroom_media_workers", NULL, ar_worker_pool_size(app->workers));
+  ar_metrics_family(out, "anteroom_draining", "gauge", "1 while shutting down.");
+  ar_metrics_sample(out, "anteroom_draining", NULL, app->draining);
+  media_metrics(app, out);
+  signaling_metrics(app, out);
+  ar_http_response_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
+                        g_string_free_to_bytes(out));
+  ar_http_response_header(resp, "Cache-Control", "no-store");
+}
+
+static gboolean
+start_listener(ArApp *app, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  g_autofree char *web_root = resolve_web_root(cfg);
+  const char *origins[2] = {cfg->public_url, NULL};
+  ArHttpServerOptions opts = {
+    .listen_address = cfg->listen_address,
+    .port = cfg->port,
+    .web_root = web_root,
+    .cert_path = app->cert_path,
+    .key_path = app->key_path,
+    .allowed_origins = *cfg->public_url ? origins : NULL,
+  };
+  app->http = ar_http_server_new(&opts);
+  ar_http_server_route(app->http, "/healthz", FALSE, handle_healthz, app);
+  ar_http_server_route(app->http, "/readyz", FALSE, handle_readyz, app);
+  ar_http_server_route(app->http, "/metrics", FALSE, handle_metrics, app);
+  ar_http_server_set_ws_handler(app->http, ar_signaling_ws_handler(), app->signaling);
+  return ar_http_server_start(app->http, app->loop, error);
+}
+
+ArApp *
+ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, GError **error)
+{
+  g_autoptr(ArApp) app = g_new0(ArApp, 1);
+  app->cfg = cfg;
+  app->log = log;
+  app->loop = g_main_loop_ref(loop);
+  app->start_unix = g_get_real_time() / G_USEC_PER_SEC;
+  if (!ensure_state_dir(cfg->state_dir, error) || !ensure_certificate(app, error))
+    return NULL;
+  g_autofree char *db_path = ar_config_state_path(cfg, cfg->store_path);
+  app->store = ar_store_open(db_path, error);
+  if (!app->store)
+    return NULL;
+  ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20};
+  app->signaling = ar_signaling_new(&sig);
+  if (!start_listener(app, error))
+    return NULL;
+  app->workers = ar_worker_pool_new(cfg->media_workers, g_main_loop_get_context(loop), error);
+  if (!app->workers)
+    return NULL;
+  g_message("anteroom %s listening on https://%s:%d with %u media workers", AR_VERSION,
+            cfg->listen_address, cfg->port, ar_worker_pool_size(app->workers));
+  return g_steal_pointer(&app);
+}
+
+void
+ar_app_free(ArApp *app)
+{
+  if (!app)
+    return;
+  if (app->drain_timer)
+    g_source_remove(app->drain_timer);
+  g_clear_pointer(&app->http, ar_http_server_free);
+  g_clear_pointer(&app->workers, ar_worker_pool_free);
+  g_clear_pointer(&app->signaling, ar_signaling_free);
+  g_clear_pointer(&app->store, ar_store_close);
+  g_clear_pointer(&app->cfg, ar_config_free);
+  g_clear_pointer(&app->loop, g_main_loop_unref);
+  g_free(app->cert_path);
+  g_free(app->key_path);
+  g_free(app);
+}
+
+static gboolean
+drain_tick(gpointer user_data)
+{
+  ArApp *app = user_data;
+  gboolean expired = g_get_monotonic_time() >= app->drain_deadline_us;
+  if (app->active_visits > 0 && !expired)
+    return G_SOURCE_CONTINUE;
+  if (app->active_visits > 0)
+    g_warning("drain time over with %u visits still running; stopping", app->active_visits);
+  else
+    g_message("drained; stopping");
+  app->drain_timer = 0;
+  g_main_loop_quit(app->loop);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ar_app_drain(ArApp *app)
+{
+  if (app->draining) {
+    g_message("second stop signal: stopping now");
+    g_main_loop_quit(app->loop);
+    return;
+  }
+  app->draining = TRUE;
+  app->drain_deadline_us =
+    g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
+  g_message("draining: no new visits; waiting up to %d s for %u running visits",
+            app->cfg->drain_seconds, app->active_visits);
+  app->drain_timer = g_timeout_add(DRAIN_POLL_MS, drain_tick, app);
+}
+
+void
+ar_app_reload(ArApp *app)
+{
+  g_autoptr(GError) error = NULL;
+  if (g_str_equal(app->cfg->source, "(defaults)")) {
+    g_message("reload: no config file; reloading the TLS certificate only");
+  } else {
+    g_autoptr(ArConfig) fresh = ar_config_load(app->cfg->source, &error);
+    if (!fresh) {
+      g_warning("reload refused, keeping the running configuration: %s", error->message);
+      return;
+    }
+    /* Said before the switch, so a new, quieter level does not hide it. */
+    g_message("reload: log level %s", ar_config_log_level_name(fresh->log_level));
+    ar_log_reconfigure(app->log, fresh->log_level, fresh->log_format);
+    app->cfg->log_level = fresh->log_level;
+    app->cfg->log_format = fresh->log_format;
+  }
+  if (!ar_http_server_reload_tls(app->http, &error))
+    g_warning("reload: %s", error->message);
+  else
+    g_message("reload: TLS certificate reloaded");
+}
+
+const ArConfig *
+ar_app_config(const ArApp *app)
+{
+  return app->cfg;
+}
+
+ArStore *
+ar_app_store(ArApp *app)
+{
+  return app->store;
+}

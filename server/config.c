@@ -1,0 +1,309 @@
+/* Schema-checked GKeyFile loading. The schema table below is the single list of keys: the
+ * loader, the unknown-key check and the documentation test all read it. */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
+
+typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_LOG_LEVEL, KEY_LOG_FORMAT } KeyType;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  KeyType type;
+  size_t offset;
+  int min, max; /* KEY_INT only */
+} KeySpec;
+
+#define FIELD(f) offsetof(ArConfig, f)
+
+static const KeySpec schema[] = {
+  {"server", "listen_address", KEY_STRING, FIELD(listen_address)},
+  {"server", "port", KEY_INT, FIELD(port), 1, 65535},
+  {"server", "public_url", KEY_STRING, FIELD(public_url)},
+  {"server", "state_dir", KEY_PATH, FIELD(state_dir)},
+  {"server", "web_root", KEY_PATH, FIELD(web_root)},
+  {"server", "drain_seconds", KEY_INT, FIELD(drain_seconds), 0, 86400},
+  {"tls", "certificate", KEY_PATH, FIELD(tls_certificate)},
+  {"tls", "private_key", KEY_PATH, FIELD(tls_private_key)},
+  {"log", "level", KEY_LOG_LEVEL, FIELD(log_level)},
+  {"log", "format", KEY_LOG_FORMAT, FIELD(log_format)},
+  {"media", "workers", KEY_INT, FIELD(media_workers), 0, 256},
+  {"store", "path", KEY_STRING, FIELD(store_path)},
+};
+
+static const struct {
+  const char *name;
+  GLogLevelFlags level;
+} log_levels[] = {
+  {"error", G_LOG_LEVEL_CRITICAL},
+  {"warning", G_LOG_LEVEL_WARNING},
+  {"info", G_LOG_LEVEL_INFO},
+  {"debug", G_LOG_LEVEL_DEBUG},
+};
+
+ArConfig *
+ar_config_new_default(void)
+{
+  ArConfig *cfg = g_new0(ArConfig, 1);
+  cfg->source = g_strdup("(defaults)");
+  cfg->listen_address = g_strdup("0.0.0.0");
+  cfg->port = 8443;
+  cfg->public_url = g_strdup("");
+  cfg->state_dir = g_strdup("/var/lib/anteroom");
+  cfg->web_root = g_strdup("");
+  cfg->drain_seconds = 30;
+  cfg->tls_certificate = g_strdup("");
+  cfg->tls_private_key = g_strdup("");
+  cfg->log_level = G_LOG_LEVEL_INFO;
+  cfg->log_format = AR_LOG_TEXT;
+  cfg->media_workers = 0;
+  cfg->store_path = g_strdup("anteroom.db");
+  return cfg;
+}
+
+void
+ar_config_free(ArConfig *cfg)
+{
+  if (!cfg)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(schema); i++) {
+    if (schema[i].type == KEY_STRING || schema[i].type == KEY_PATH)
+      g_free(G_STRUCT_MEMBER(char *, cfg, schema[i].offset));
+  }
+  g_free(cfg->source);
+  g_free(cfg);
+}
+
+const ArConfigKeyName *
+ar_config_schema_keys(gsize *n_keys)
+{
+  static ArConfigKeyName names[G_N_ELEMENTS(schema)];
+  /* Filled on every call with the same constant values: no state carried between calls. */
+  for (gsize i = 0; i < G_N_ELEMENTS(schema); i++)
+    names[i] = (ArConfigKeyName){schema[i].group, schema[i].key};
+  *n_keys = G_N_ELEMENTS(schema);
+  return names;
+}
+
+const char *
+ar_config_log_level_name(GLogLevelFlags level)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++)
+    if (log_levels[i].level == level)
+      return log_levels[i].name;
+  return "info";
+}
+
+/* GKeyFile forgets line numbers, so find "key =" inside "[group]" in the raw text. */
+static int
+find_line(const char *text, const char *group, const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  gboolean in_group = group == NULL;
+  for (int i = 0; lines[i]; i++) {
+    const char *l = lines[i];
+    while (*l == ' ' || *l == '\t')
+      l++;
+    if (*l == '[') {
+      const char *end = strchr(l, ']');
+      in_group = end && group && (size_t)(end - l - 1) == strlen(group) &&
+                 strncmp(l + 1, group, end - l - 1) == 0;
+      if (in_group && !key)
+        return i + 1;
+      continue;
+    }
+    if (in_group && key && g_str_has_prefix(l, key)) {
+      const char *rest = l + strlen(key);
+      while (*rest == ' ' || *rest == '\t')
+        rest++;
+      if (*rest == '=')
+        return i + 1;
+    }
+  }
+  return 0;
+}
+
+/* GKeyFile quotes the offending line in its message (“...”) but gives no number. */
+static int
+syntax_error_line(const char *text, const char *message)
+{
+  const char *open = strstr(message, "\u201c"), *close = open ? strstr(open, "\u201d") : NULL;
+  if (!close)
+    return 0;
+  g_autofree char *quoted = g_strndup(open + 3, close - open - 3);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (int i = 0; lines[i]; i++)
+    if (g_str_equal(g_strchomp(lines[i]), quoted))
+      return i + 1;
+  return 0;
+}
+
+static const KeySpec *
+find_spec(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(schema); i++)
+    if (g_str_equal(schema[i].group, group) && (!key || g_str_equal(schema[i].key, key)))
+      return &schema[i];
+  return NULL;
+}
+
+static gboolean
+fail(GError **error, ArConfigError code, const char *source, const char *text, const char *group,
+     const char *key, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
+
+static gboolean
+fail(GError **error, ArConfigError code, const char *source, const char *text, const char *group,
+     const char *key, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *why = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  int line = find_line(text, group, key);
+  g_autofree char *where = key ? g_strdup_printf("[%s] %s", group, key)
+                               : g_strdup_printf("[%s]", group);
+  g_set_error(error, AR_CONFIG_ERROR, code, "%s:%d: %s: %s", source, line, where, why);
+  return FALSE;
+}
+
+static gboolean
+parse_int(const char *value, int min, int max, int *out)
+{
+  char *end = NULL;
+  gint64 v = g_ascii_strtoll(value, &end, 10);
+  if (!*value || *end || v < min || v > max)
+    return FALSE;
+  *out = (int)v;
+  return TRUE;
+}
+
+static char *
+resolve_path(const char *value, const char *base_dir)
+{
+  if (!*value || g_path_is_absolute(value) || !base_dir)
+    return g_strdup(value);
+  return g_build_filename(base_dir, value, NULL);
+}
+
+static gboolean
+apply_value(ArConfig *cfg, const KeySpec *spec, const char *value, const char *base_dir,
+            GError **why)
+{
+  char **str = &G_STRUCT_MEMBER(char *, cfg, spec->offset);
+  switch (spec->type) {
+  case KEY_STRING:
+    g_free(*str);
+    *str = g_strdup(value);
+    return TRUE;
+  case KEY_PATH:
+    g_free(*str);
+    *str = resolve_path(value, base_dir);
+    return TRUE;
+  case KEY_INT:
+    if (parse_int(value, spec->min, spec->max, &G_STRUCT_MEMBER(int, cfg, spec->offset)))
+      return TRUE;
+    g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
+                "'%s' is not a whole number from %d to %d", value, spec->min, spec->max);
+    return FALSE;
+  case KEY_LOG_LEVEL:
+    for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++) {
+      if (g_ascii_strcasecmp(value, log_levels[i].name) == 0) {
+        cfg->log_level = log_levels[i].level;
+        return TRUE;
+      }
+    }
+    g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
+                "'%s' is not one of error, warning, info, debug", value);
+    return FALSE;
+  case KEY_LOG_FORMAT:
+    if (g_str_equal(value, "text") || g_str_equal(value, "json")) {
+      cfg->log_format = g_str_equal(value, "json") ? AR_LOG_JSON : AR_LOG_TEXT;
+      return TRUE;
+    }
+    g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
+                "'%s' is not one of text, json", value);
+    return FALSE;
+  }
+  return FALSE;
+}
+
+static gboolean
+check_public_url(const char *url, GError **why)
+{
+  if (!*url || g_str_has_prefix(url, "https://") || g_str_has_prefix(url, "http://"))
+    return TRUE;
+  g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
+              "'%s' must start with https:// (or be empty)", url);
+  return FALSE;
+}
+
+static gboolean
+apply_keyfile(ArConfig *cfg, GKeyFile *kf, const char *text, const char *source,
+              const char *base_dir, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (int g = 0; groups[g]; g++) {
+    if (!find_spec(groups[g], NULL))
+      return fail(error, AR_CONFIG_ERROR_UNKNOWN_GROUP, source, text, groups[g], NULL,
+                  "unknown section");
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+    for (int k = 0; keys && keys[k]; k++) {
+      const KeySpec *spec = find_spec(groups[g], keys[k]);
+      if (!spec)
+        return fail(error, AR_CONFIG_ERROR_UNKNOWN_KEY, source, text, groups[g], keys[k],
+                    "unknown key");
+      g_autofree char *value = g_key_file_get_string(kf, groups[g], keys[k], NULL);
+      g_autoptr(GError) why = NULL;
+      g_strstrip(value);
+      if (!apply_value(cfg, spec, value, base_dir, &why) ||
+          (spec->offset == FIELD(public_url) && !check_public_url(value, &why)))
+        return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, groups[g], keys[k], "%s",
+                    why->message);
+    }
+  }
+  return TRUE;
+}
+
+ArConfig *
+ar_config_load_data(const char *text, const char *source_name, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) parse_error = NULL;
+  if (!g_key_file_load_from_data(kf, text, -1, G_KEY_FILE_NONE, &parse_error)) {
+    g_set_error(error, AR_CONFIG_ERROR, AR_CONFIG_ERROR_SYNTAX, "%s:%d: %s", source_name,
+                syntax_error_line(text, parse_error->message), parse_error->message);
+    return NULL;
+  }
+  g_autoptr(ArConfig) cfg = ar_config_new_default();
+  g_free(cfg->source);
+  cfg->source = g_strdup(source_name);
+  g_autofree char *base_dir = g_path_get_dirname(source_name);
+  g_autofree char *abs_base = g_canonicalize_filename(base_dir, NULL);
+  if (!apply_keyfile(cfg, kf, text, source_name, abs_base, error))
+    return NULL;
+  return g_steal_pointer(&cfg);
+}
+
+ArConfig *
+ar_config_load(const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) read_error = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &read_error)) {
+    g_set_error(error, AR_CONFIG_ERROR, AR_CONFIG_ERROR_READ, "%s: %s", path,
+                read_error->message);
+    return NULL;
+  }
+  return ar_config_load_data(text, path, error);
+}
+
+char *
+ar_config_state_path(const ArConfig *cfg, const char *name)
+{
+  if (g_path_is_absolute(name))
+    return g_strdup(name);
+  return g_build_filename(cfg->state_dir, name, NULL);
+}

@@ -1,0 +1,69 @@
+/* anteroom's configuration: one GKeyFile, checked against a schema so an unknown key or a bad
+ * value stops start-up with a message naming the file, the line and the key. main.c loads it;
+ * every other module receives the plain ArConfig struct. conf/anteroom.conf documents each key. */
+#pragma once
+#include <glib.h>
+
+#define AR_CONFIG_ERROR (ar_config_error_quark())
+GQuark ar_config_error_quark(void);
+
+typedef enum {
+  AR_CONFIG_ERROR_READ,
+  AR_CONFIG_ERROR_SYNTAX,
+  AR_CONFIG_ERROR_UNKNOWN_GROUP,
+  AR_CONFIG_ERROR_UNKNOWN_KEY,
+  AR_CONFIG_ERROR_BAD_VALUE,
+} ArConfigError;
+
+typedef enum { AR_LOG_TEXT, AR_LOG_JSON } ArLogFormat;
+
+typedef struct {
+  char *source; /* the file it came from, or "(defaults)" */
+
+  /* [server] */
+  char *listen_address;
+  int port;
+  char *public_url;
+  char *state_dir;
+  char *web_root;
+  int drain_seconds;
+
+  /* [tls] */
+  char *tls_certificate;
+  char *tls_private_key;
+
+  /* [log] */
+  GLogLevelFlags log_level; /* messages at this level and more severe are written */
+  ArLogFormat log_format;
+
+  /* [media] */
+  int media_workers; /* 0 = one per CPU core */
+
+  /* [store] */
+  char *store_path;
+} ArConfig;
+
+/* Defaults for every key, as documented in conf/anteroom.conf. */
+ArConfig *ar_config_new_default(void);
+
+/* Loads path over the defaults. Relative paths in the file are resolved against the file's
+ * directory, except state_dir-relative ones (store.path, tls.*) which follow state_dir. */
+ArConfig *ar_config_load(const char *path, GError **error);
+
+/* Same, from text already in memory (tests, --check-config on stdin). */
+ArConfig *ar_config_load_data(const char *text, const char *source_name, GError **error);
+
+void ar_config_free(ArConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArConfig, ar_config_free)
+
+/* Path of a file inside state_dir (resolves store.path and friends). */
+char *ar_config_state_path(const ArConfig *cfg, const char *name);
+
+/* The schema, so a test can check that conf/anteroom.conf documents every key and no others. */
+typedef struct {
+  const char *group;
+  const char *key;
+} ArConfigKeyName;
+const ArConfigKeyName *ar_config_schema_keys(gsize *n_keys);
+
+const char *ar_config_log_level_name(GLogLevelFlags level);

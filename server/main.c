@@ -1,0 +1,106 @@
+/* anteroom: telehealth video visits — WebRTC SFU, waiting room and scheduling in one process.
+ * This file parses the command line, owns the process-wide singletons (log writer, libsrtp and
+ * GStreamer initialisation, the ArApp) and turns signals into drain and reload. */
+#include "app.h"
+#include "ar_build_config.h"
+#include "config.h"
+#include "log.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define EXIT_CONFIG 2
+
+typedef struct {
+  char *config_path;
+  char *check_path;
+  gboolean version;
+} Options;
+
+static gboolean
+on_stop_signal(gpointer user_data)
+{
+  ar_app_drain(user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer user_data)
+{
+  ar_app_reload(user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+check_config(const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArConfig) cfg = ar_config_load(path, &error);
+  if (!cfg) {
+    fprintf(stderr, "anteroom: %s\n", error->message);
+    return EXIT_CONFIG;
+  }
+  printf("%s: ok\n", path);
+  return EXIT_SUCCESS;
+}
+
+static int
+run(ArConfig *cfg)
+{
+  ArLog *log = ar_log_install(cfg->log_level, cfg->log_format);
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArApp) app = ar_app_new(cfg, log, loop, &error);
+  if (!app) {
+    fprintf(stderr, "anteroom: %s\n", error->message);
+    g_free(log);
+    return EXIT_CONFIG;
+  }
+  guint term = g_unix_signal_add(SIGTERM, on_stop_signal, app);
+  guint intr = g_unix_signal_add(SIGINT, on_stop_signal, app);
+  guint hup = g_unix_signal_add(SIGHUP, on_hup, app);
+  g_main_loop_run(loop);
+  g_source_remove(term);
+  g_source_remove(intr);
+  g_source_remove(hup);
+  g_clear_pointer(&app, ar_app_free);
+  g_message("stopped");
+  g_free(log);
+  return EXIT_SUCCESS;
+}
+
+int
+main(int argc, char **argv)
+{
+  Options o = {0};
+  GOptionEntry entries[] = {
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_path, "Configuration file", "FILE"},
+    {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &o.check_path,
+     "Check a configuration file and exit", "FILE"},
+    {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
+    {NULL},
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- telehealth video visit server");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    fprintf(stderr, "anteroom: %s (try --help)\n", error->message);
+    return EXIT_CONFIG;
+  }
+  if (o.version) {
+    printf("anteroom %s\n", AR_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (o.check_path)
+    return check_config(o.check_path);
+  ArConfig *cfg = o.config_path ? ar_config_load(o.config_path, &error) : ar_config_new_default();
+  if (!cfg) {
+    fprintf(stderr, "anteroom: %s\n", error->message);
+    return EXIT_CONFIG;
+  }
+  int rc = run(cfg);
+  g_free(o.config_path);
+  g_free(o.check_path);
+  return rc;
+}

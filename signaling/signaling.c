@@ -1,0 +1,162 @@
+/* Session bookkeeping and dispatch. A bad message gets an error reply and the connection stays
+ * open; only a client that keeps misbehaving (max_errors) is disconnected. */
+#include "signaling.h"
+#include "ar_build_config.h"
+#include "protocol.h"
+#include "rate_limit.h"
+
+typedef struct {
+  ArWsConn *conn;
+  ArRateLimit rate;
+  guint errors;
+} Session;
+
+struct ArSignaling {
+  ArSignalingOptions opts;
+  GHashTable *sessions;     /* ArWsConn* -> Session* */
+  GHashTable *error_counts; /* code -> count (guint64 in a pointer-size slot) */
+};
+
+typedef void (*Handler)(ArSignaling *s, Session *se, const ArMsg *m);
+
+static void
+send_error(ArSignaling *s, Session *se, gint64 id, const char *code, const char *message)
+{
+  guint64 n = GPOINTER_TO_SIZE(g_hash_table_lookup(s->error_counts, code));
+  g_hash_table_replace(s->error_counts, g_strdup(code), GSIZE_TO_POINTER(n + 1));
+  g_autofree char *text = ar_protocol_error(id, code, message);
+  ar_ws_conn_send(se->conn, text, -1);
+  if (++se->errors >= s->opts.max_errors)
+    ar_ws_conn_close(se->conn, 1008, "too many bad messages");
+}
+
+static void
+handle_hello(ArSignaling *s, Session *se, const ArMsg *m)
+{
+  JsonBuilder *b = ar_protocol_begin("welcome", m->id);
+  json_builder_set_member_name(b, "version");
+  json_builder_add_int_value(b, AR_PROTOCOL_VERSION);
+  json_builder_set_member_name(b, "server");
+  json_builder_add_string_value(b, "anteroom/" AR_VERSION);
+  g_autofree char *text = ar_protocol_finish(b);
+  ar_ws_conn_send(se->conn, text, -1);
+}
+
+static void
+handle_ping(ArSignaling *s, Session *se, const ArMsg *m)
+{
+  JsonBuilder *b = ar_protocol_begin("pong", m->id);
+  JsonNode *data = json_object_get_member(m->body, "data");
+  if (data) {
+    json_builder_set_member_name(b, "data");
+    json_builder_add_value(b, json_node_copy(data));
+  }
+  g_autofree char *text = ar_protocol_finish(b);
+  ar_ws_conn_send(se->conn, text, -1);
+}
+
+static const struct {
+  const char *type;
+  Handler handler;
+} handlers[] = {
+  {"hello", handle_hello},
+  {"ping", handle_ping},
+};
+
+static void
+on_open(ArWsConn *c, gpointer user_data)
+{
+  ArSignaling *s = user_data;
+  Session *se = g_new0(Session, 1);
+  se->conn = c;
+  ar_rate_limit_init(&se->rate, s->opts.messages_per_second, s->opts.burst,
+                     g_get_monotonic_time());
+  g_hash_table_insert(s->sessions, c, se);
+  g_debug("ws session opened conn=%" G_GUINT64_FORMAT, ar_ws_conn_id(c));
+}
+
+static void
+on_message(ArWsConn *c, const char *text, gsize len, gpointer user_data)
+{
+  ArSignaling *s = user_data;
+  Session *se = g_hash_table_lookup(s->sessions, c);
+  if (!se)
+    return;
+  if (!ar_rate_limit_take(&se->rate, g_get_monotonic_time())) {
+    send_error(s, se, 0, "rate_limited", "too many messages; slow down");
+    return;
+  }
+  ArMsg m;
+  const char *code = NULL;
+  g_autofree char *detail = NULL;
+  if (!ar_protocol_parse(text, len, &m, &code, &detail)) {
+    send_error(s, se, 0, code, detail);
+    return;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
+    if (g_str_equal(handlers[i].type, m.type)) {
+      handlers[i].handler(s, se, &m);
+      ar_msg_clear(&m);
+      return;
+    }
+  }
+  g_autofree char *why = g_strdup_printf("unknown message type \"%s\"", m.type);
+  send_error(s, se, m.id, "unknown_type", why);
+  ar_msg_clear(&m);
+}
+
+static void
+on_close(ArWsConn *c, gpointer user_data)
+{
+  ArSignaling *s = user_data;
+  g_hash_table_remove(s->sessions, c);
+  g_debug("ws session closed conn=%" G_GUINT64_FORMAT, ar_ws_conn_id(c));
+}
+
+static const ArWsHandler ws_handler = {on_open, on_message, on_close};
+
+const ArWsHandler *
+ar_signaling_ws_handler(void)
+{
+  return &ws_handler;
+}
+
+ArSignaling *
+ar_signaling_new(const ArSignalingOptions *opts)
+{
+  ArSignaling *s = g_new0(ArSignaling, 1);
+  s->opts = *opts;
+  if (s->opts.max_errors == 0)
+    s->opts.max_errors = 20;
+  s->sessions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  s->error_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  return s;
+}
+
+void
+ar_signaling_free(ArSignaling *s)
+{
+  if (!s)
+    return;
+  g_hash_table_unref(s->sessions);
+  g_hash_table_unref(s->error_counts);
+  g_free(s);
+}
+
+guint
+ar_signaling_sessions(const ArSignaling *s)
+{
+  return g_hash_table_size(s->sessions);
+}
+
+guint64
+ar_signaling_errors(const ArSignaling *s, const char *code)
+{
+  return GPOINTER_TO_SIZE(g_hash_table_lookup(s->error_counts, code));
+}
+
+GList *
+ar_signaling_error_codes(const ArSignaling *s)
+{
+  return g_hash_table_get_keys(s->error_counts);
+}

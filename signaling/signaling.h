@@ -1,0 +1,24 @@
+/* The signaling service: owns every WebSocket session, checks each message's envelope, rate
+ * and role, and dispatches it to the handler for its type. Runs on the main thread. */
+#pragma once
+#include "ws_conn.h"
+
+typedef struct ArSignaling ArSignaling;
+
+typedef struct {
+  double messages_per_second; /* per connection */
+  double burst;
+  guint max_errors; /* malformed or refused messages before the connection is closed */
+} ArSignalingOptions;
+
+ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
+void ar_signaling_free(ArSignaling *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArSignaling, ar_signaling_free)
+
+/* The callbacks to give ar_http_server_set_ws_handler() with s as user data. */
+const ArWsHandler *ar_signaling_ws_handler(void);
+
+guint ar_signaling_sessions(const ArSignaling *s);
+guint64 ar_signaling_errors(const ArSignaling *s, const char *code);
+/* Every error code counted so far ("bad_json", "rate_limited", ...). */
+GList *ar_signaling_error_codes(const ArSignaling *s);
