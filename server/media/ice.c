@@ -1,0 +1,273 @@
+/* libnice glue. Candidates are converted to SDP text here and nowhere else, so the rest of the
+ * server deals in strings; public_ip rewriting (1:1 NAT) happens on that text too. */
+#include "ice.h"
+
+#include <nice/interfaces.h>
+#include <string.h>
+
+#define AR_ICE_ERROR (ar_ice_error_quark())
+G_DEFINE_QUARK(ar-ice-error-quark, ar_ice_error)
+
+struct ArIce {
+  NiceAgent *agent;
+  guint stream;
+  ArIceCallbacks cb;
+  gpointer user_data;
+  ArIceState state;
+  char *public_ip;
+  GPtrArray *candidates; /* local candidate lines, for answers after an ICE restart */
+  gboolean gathered;
+};
+
+static void
+set_state(ArIce *ice, ArIceState s)
+{
+  if (ice->state == s)
+    return;
+  ice->state = s;
+  if (ice->cb.on_state)
+    ice->cb.on_state(ice, s, ice->user_data);
+}
+
+/* Replaces the connection address (5th field) of a candidate line with public_ip. */
+static char *
+announce(const ArIce *ice, char *line)
+{
+  if (!ice->public_ip)
+    return line;
+  g_auto(GStrv) f = g_strsplit(line, " ", -1);
+  if (g_strv_length(f) < 8)
+    return line;
+  g_free(f[4]);
+  f[4] = g_strdup(ice->public_ip);
+  g_free(line);
+  return g_strjoinv(" ", f);
+}
+
+static void
+on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user_data)
+{
+  ArIce *ice = user_data;
+  char *sdp = nice_agent_generate_local_candidate_sdp(agent, c);
+  if (!sdp)
+    return;
+  sdp = announce(ice, sdp);
+  const char *line = g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp;
+  g_ptr_array_add(ice->candidates, g_strdup(line));
+  if (ice->cb.on_candidate)
+    ice->cb.on_candidate(ice, line, ice->user_data);
+  g_free(sdp);
+}
+
+static void
+on_gathering_done(NiceAgent *agent, guint stream, gpointer user_data)
+{
+  ArIce *ice = user_data;
+  ice->gathered = TRUE;
+  if (ice->cb.on_gathering_done)
+    ice->cb.on_gathering_done(ice, ice->user_data);
+}
+
+static void
+on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
+                    gpointer user_data)
+{
+  ArIce *ice = user_data;
+  switch (state) {
+  case NICE_COMPONENT_STATE_CONNECTING:
+    set_state(ice, AR_ICE_CHECKING);
+    break;
+  case NICE_COMPONENT_STATE_CONNECTED:
+  case NICE_COMPONENT_STATE_READY:
+    set_state(ice, AR_ICE_CONNECTED);
+    break;
+  case NICE_COMPONENT_STATE_FAILED:
+    set_state(ice, AR_ICE_FAILED);
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
+        gpointer user_data)
+{
+  ArIce *ice = user_data;
+  ice->cb.on_receive(ice, (guint8 *)buf, len, ice->user_data);
+}
+
+static gboolean
+add_address(NiceAgent *agent, const char *ip, GError **error)
+{
+  NiceAddress addr;
+  nice_address_init(&addr);
+  if (!nice_address_set_from_string(&addr, ip) || !nice_agent_add_local_address(agent, &addr)) {
+    g_set_error(error, AR_ICE_ERROR, 0, "[media] ice address '%s' is not usable", ip);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+add_addresses(NiceAgent *agent, const ArIceConfig *cfg, GError **error)
+{
+  if (cfg->addresses && cfg->addresses[0]) {
+    for (int i = 0; cfg->addresses[i]; i++)
+      if (!add_address(agent, cfg->addresses[i], error))
+        return FALSE;
+    return TRUE;
+  }
+  GList *ips = nice_interfaces_get_local_ips(FALSE);
+  gboolean ok = TRUE;
+  for (GList *l = ips; l && ok; l = l->next)
+    ok = add_address(agent, l->data, error);
+  /* A namespace with only lo (tests) or a host without networking: loopback is all there is,
+   * and libnice skips it when it enumerates. */
+  if (!ips)
+    ok = add_address(agent, "127.0.0.1", error);
+  g_list_free_full(ips, g_free);
+  return ok;
+}
+
+ArIce *
+ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb,
+           gpointer user_data, GError **error)
+{
+  g_autoptr(ArIce) ice = g_new0(ArIce, 1);
+  ice->cb = *cb;
+  ice->user_data = user_data;
+  ice->public_ip = cfg->public_ip && *cfg->public_ip ? g_strdup(cfg->public_ip) : NULL;
+  ice->candidates = g_ptr_array_new_with_free_func(g_free);
+  ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                                   NICE_AGENT_OPTION_ICE_TRICKLE |
+                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  g_object_set(ice->agent, "controlling-mode", FALSE, "upnp", FALSE, "ice-udp", TRUE, "ice-tcp",
+               cfg->tcp, NULL);
+  if (!add_addresses(ice->agent, cfg, error))
+    return NULL;
+  ice->stream = nice_agent_add_stream(ice->agent, 1);
+  if (cfg->port_min || cfg->port_max)
+    nice_agent_set_port_range(ice->agent, ice->stream, 1, cfg->port_min, cfg->port_max);
+  g_signal_connect(ice->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), ice);
+  g_signal_connect(ice->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
+  g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
+  nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
+  if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
+    g_set_error(error, AR_ICE_ERROR, 0,
+                "ICE could not gather candidates (no usable address or port range full)");
+    return NULL;
+  }
+  return g_steal_pointer(&ice);
+}
+
+void
+ar_ice_free(ArIce *ice)
+{
+  if (!ice)
+    return;
+  if (ice->agent) {
+    g_signal_handlers_disconnect_by_data(ice->agent, ice);
+    nice_agent_attach_recv(ice->agent, ice->stream, 1, NULL, NULL, NULL);
+    nice_agent_remove_stream(ice->agent, ice->stream);
+    g_object_unref(ice->agent);
+  }
+  g_free(ice->public_ip);
+  g_clear_pointer(&ice->candidates, g_ptr_array_unref);
+  g_free(ice);
+}
+
+void
+ar_ice_local_credentials(ArIce *ice, char **ufrag, char **pwd)
+{
+  nice_agent_get_local_credentials(ice->agent, ice->stream, ufrag, pwd);
+}
+
+gboolean
+ar_ice_set_remote_credentials(ArIce *ice, const char *ufrag, const char *pwd, GError **error)
+{
+  if (!nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd)) {
+    g_set_error(error, AR_ICE_ERROR, 0, "ICE credentials refused (ufrag or pwd malformed)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+ar_ice_add_remote_candidate(ArIce *ice, const char *candidate, GError **error)
+{
+  if (!candidate || !*candidate) {
+    ar_ice_remote_gathering_done(ice);
+    return TRUE;
+  }
+  g_autofree char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate)
+                                                            : g_strconcat("a=", candidate, NULL);
+  NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, line);
+  if (!c) {
+    g_set_error(error, AR_ICE_ERROR, 0, "not a valid ICE candidate");
+    return FALSE;
+  }
+  /* mDNS (.local) candidates from browsers cannot be resolved here; the peer's checks reveal
+   * its address as a peer-reflexive candidate instead. */
+  GSList one = {c, NULL};
+  int added = nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, &one);
+  nice_candidate_free(c);
+  if (added < 0) {
+    g_set_error(error, AR_ICE_ERROR, 0, "ICE candidate refused");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+ar_ice_remote_gathering_done(ArIce *ice)
+{
+  nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream);
+}
+
+gboolean
+ar_ice_restart(ArIce *ice, GError **error)
+{
+  if (!nice_agent_restart_stream(ice->agent, ice->stream)) {
+    g_set_error(error, AR_ICE_ERROR, 0, "ICE restart failed");
+    return FALSE;
+  }
+  /* libnice keeps the local candidates across a restart; only the credentials change. */
+  ice->state = AR_ICE_CHECKING;
+  return TRUE;
+}
+
+const GPtrArray *
+ar_ice_local_candidates(const ArIce *ice)
+{
+  return ice->candidates;
+}
+
+gboolean
+ar_ice_gathering_done(const ArIce *ice)
+{
+  return ice->gathered;
+}
+
+int
+ar_ice_send(ArIce *ice, const NiceOutputMessage *msgs, guint n)
+{
+  if (n == 0 || ice->state != AR_ICE_CONNECTED)
+    return 0;
+  return nice_agent_send_messages_nonblocking(ice->agent, ice->stream, 1, msgs, n, NULL, NULL);
+}
+
+ArIceState
+ar_ice_state(const ArIce *ice)
+{
+  return ice->state;
+}
+
+const char *
+ar_ice_selected_transport(ArIce *ice)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  if (!nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &local, &remote))
+    return NULL;
+  return local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp";
+}
