@@ -65,8 +65,8 @@ typedef enum {
 
 typedef struct {
   ArDtlsOutputKind kind;
-  /* DATAGRAM: valid until the next call on this ArDtls. Never longer than AR_DTLS_MTU unless a
-   * single record is (application data the caller wrote; handshake records never are). */
+  /* DATAGRAM: valid until the next call on this ArDtls. Whole records packed up to AR_DTLS_MTU;
+   * OpenSSL fragments handshake messages so that no single record exceeds it. */
   const guint8 *data;
   gsize len;
   /* CONNECTED: the negotiated profile ("SRTP_AEAD_AES_128_GCM") and its IANA id (0x0007), and
