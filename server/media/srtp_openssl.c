@@ -105,7 +105,9 @@ icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t direction)
   guint8 counter[16];
   for (int i = 0; i < 16; i++)
     counter[i] = st->offset[i] ^ iv[i];
-  /* Key schedule kept: only the counter block is reset (and the partial-block position). */
+  /* Key schedule kept: only the counter block is reset (and the partial-block position).
+   * OpenSSL carries into the upper counter bytes where libsrtp's own ICM stops after 2^16
+   * blocks (1 MiB); no SRTP packet gets there, so the keystreams are the same. */
   if (EVP_EncryptInit_ex(st->ctx, NULL, NULL, NULL, counter) != 1)
     return srtp_err_status_init_fail;
   return srtp_err_status_ok;
@@ -355,13 +357,15 @@ hmac_compute(void *state, const uint8_t *buf, int len, int tag_len, uint8_t *tag
   return srtp_err_status_ok;
 }
 
-/* ---- known-answer tests: libsrtp refuses a type without them ---- */
+/* ---- known-answer tests: libsrtp refuses a type without them ----
+ * srtp_cipher_test_case_t.idx is a non-const pointer, but only our set_iv reads it, so the IVs
+ * stay in read-only data and are cast. */
 
 /* RFC 3711 B.2: AES-CM keystream for session key 2B7E1516..., salt F0F1...FD, index 0. */
 static const uint8_t icm_kat_key[ICM_KEY_LEN_WSALT] = {
     0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f,
     0x3c, 0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd};
-static uint8_t icm_kat_iv[16]; /* all zero; non-const only because libsrtp's struct says so */
+static const uint8_t icm_kat_iv[16]; /* all zero */
 static const uint8_t icm_kat_zero[48];
 static const uint8_t icm_kat_keystream[48] = {
     0xe0, 0x3e, 0xad, 0x09, 0x35, 0xc9, 0x5e, 0x80, 0xe1, 0x66, 0xb1, 0x6d, 0xd9, 0x2b, 0x4e, 0xb4,
@@ -373,46 +377,38 @@ static const uint8_t icm_kat_keystream[48] = {
 static const uint8_t kdf_kat_key[ICM_KEY_LEN_WSALT] = {
     0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f, 0xa3, 0x2c, 0x06, 0xde, 0x41,
     0x39, 0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6};
-static uint8_t kdf_kat_iv_label0[16];
-static uint8_t kdf_kat_iv_label2[16] = {0, 0, 0, 0, 0, 0, 0, 0x02};
+static const uint8_t kdf_kat_iv_label0[16];
+static const uint8_t kdf_kat_iv_label2[16] = {0, 0, 0, 0, 0, 0, 0, 0x02};
 static const uint8_t kdf_kat_cipher_key[16] = {0xc6, 0x1e, 0x7a, 0x93, 0x74, 0x4f, 0x39, 0xee,
                                                0x10, 0x73, 0x4a, 0xfe, 0x3f, 0xf7, 0xa0, 0x87};
 static const uint8_t kdf_kat_cipher_salt[14] = {0x30, 0xcb, 0xbc, 0x08, 0x86, 0x3d, 0x8c,
                                                 0x85, 0xd4, 0x9d, 0xb3, 0x4a, 0x9a, 0xe1};
 
-static const srtp_cipher_test_case_t kdf_kat_salt = {ICM_KEY_LEN_WSALT,
-                                                     kdf_kat_key,
-                                                     kdf_kat_iv_label2,
-                                                     14,
-                                                     icm_kat_zero,
-                                                     14,
-                                                     kdf_kat_cipher_salt,
-                                                     0,
-                                                     NULL,
-                                                     0,
-                                                     NULL};
-static const srtp_cipher_test_case_t kdf_kat_key_case = {ICM_KEY_LEN_WSALT,
-                                                         kdf_kat_key,
-                                                         kdf_kat_iv_label0,
-                                                         16,
-                                                         icm_kat_zero,
-                                                         16,
-                                                         kdf_kat_cipher_key,
-                                                         0,
-                                                         NULL,
-                                                         0,
-                                                         &kdf_kat_salt};
-static const srtp_cipher_test_case_t icm_kat = {
-    ICM_KEY_LEN_WSALT, icm_kat_key, icm_kat_iv, 48, icm_kat_zero,     48,
-    icm_kat_keystream, 0,           NULL,       0,  &kdf_kat_key_case};
+/* libsrtp's test-case struct, field by field; lengths in bytes, AAD and tag only for GCM. */
+#define CIPHER_KAT(key_, iv_, in_, in_len, out_, out_len, aad_, aad_len, tag_len, next_)           \
+  {                                                                                                \
+    .key_length_octets = sizeof(key_), .key = (key_), .idx = (uint8_t *)(iv_),                     \
+    .plaintext_length_octets = (in_len), .plaintext = (in_),                                       \
+    .ciphertext_length_octets = (out_len), .ciphertext = (out_), .aad_length_octets = (aad_len),   \
+    .aad = (aad_), .tag_length_octets = (tag_len), .next_test_case = (next_)                       \
+  }
+
+static const srtp_cipher_test_case_t kdf_kat_salt = CIPHER_KAT(
+    kdf_kat_key, kdf_kat_iv_label2, icm_kat_zero, 14, kdf_kat_cipher_salt, 14, NULL, 0, 0, NULL);
+static const srtp_cipher_test_case_t kdf_kat_key_case =
+    CIPHER_KAT(kdf_kat_key, kdf_kat_iv_label0, icm_kat_zero, 16, kdf_kat_cipher_key, 16, NULL, 0, 0,
+               &kdf_kat_salt);
+static const srtp_cipher_test_case_t icm_kat =
+    CIPHER_KAT(icm_kat_key, icm_kat_iv, icm_kat_zero, 48, icm_kat_keystream, 48, NULL, 0, 0,
+               &kdf_kat_key_case);
 
 /* McGrew & Viega, "The Galois/Counter Mode of Operation", test case 4 (60-byte plaintext, 20-byte
  * AAD), with the 12 salt bytes libsrtp appends to the key, for 16- and 8-byte tags. */
 static const uint8_t gcm_kat_key[GCM_KEY_LEN_WSALT] = {
     0xfe, 0xff, 0xe9, 0x92, 0x86, 0x65, 0x73, 0x1c, 0x6d, 0x6a, 0x8f, 0x94, 0x67, 0x30,
     0x83, 0x08, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c};
-static uint8_t gcm_kat_iv[GCM_IV_LEN] = {0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce,
-                                         0xdb, 0xad, 0xde, 0xca, 0xf8, 0x88};
+static const uint8_t gcm_kat_iv[GCM_IV_LEN] = {0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce,
+                                               0xdb, 0xad, 0xde, 0xca, 0xf8, 0x88};
 static const uint8_t gcm_kat_plaintext[60] = {
     0xd9, 0x31, 0x32, 0x25, 0xf8, 0x84, 0x06, 0xe5, 0xa5, 0x59, 0x09, 0xc5, 0xaf, 0xf5, 0x26,
     0x9a, 0x86, 0xa7, 0xa9, 0x53, 0x15, 0x34, 0xf7, 0xda, 0x2e, 0x4c, 0x30, 0x3d, 0x8a, 0x31,
@@ -428,12 +424,12 @@ static const uint8_t gcm_kat_ciphertext[76] = {
     /* tag */
     0x5b, 0xc9, 0x4f, 0xbc, 0x32, 0x21, 0xa5, 0xdb, 0x94, 0xfa, 0xe9, 0x5a, 0xe7, 0x12, 0x1a, 0x47};
 
-static const srtp_cipher_test_case_t gcm_kat_tag8 = {
-    GCM_KEY_LEN_WSALT, gcm_kat_key, gcm_kat_iv, 60, gcm_kat_plaintext, 68, gcm_kat_ciphertext, 20,
-    gcm_kat_aad,       8,           NULL};
-static const srtp_cipher_test_case_t gcm_kat = {
-    GCM_KEY_LEN_WSALT,  gcm_kat_key, gcm_kat_iv,  60, gcm_kat_plaintext, 76,
-    gcm_kat_ciphertext, 20,          gcm_kat_aad, 16, &gcm_kat_tag8};
+static const srtp_cipher_test_case_t gcm_kat_tag8 =
+    CIPHER_KAT(gcm_kat_key, gcm_kat_iv, gcm_kat_plaintext, 60, gcm_kat_ciphertext, 68, gcm_kat_aad,
+               20, 8, NULL);
+static const srtp_cipher_test_case_t gcm_kat =
+    CIPHER_KAT(gcm_kat_key, gcm_kat_iv, gcm_kat_plaintext, 60, gcm_kat_ciphertext, 76, gcm_kat_aad,
+               20, 16, &gcm_kat_tag8);
 
 /* RFC 2202 HMAC-SHA1 test cases 1, 2 and 6 (the last with a key longer than a block). */
 static const uint8_t hmac_kat1_key[20] = {0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
