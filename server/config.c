@@ -7,15 +7,19 @@
 
 G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
 
-typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_LOG_LEVEL, KEY_LOG_FORMAT } KeyType;
+typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_LOG_LEVEL, KEY_CHOICE } KeyType;
 
 typedef struct {
   const char *group;
   const char *key;
   KeyType type;
   size_t offset;
-  int min, max; /* KEY_INT only */
+  int min, max;              /* KEY_INT only */
+  const char *const *choices; /* KEY_CHOICE: the value is stored as the index, an int */
 } KeySpec;
+
+static const char *const log_formats[] = {"text", "json", NULL};   /* ArLogFormat order */
+static const char *const srtp_backends[] = {"openssl", "libsrtp", NULL}; /* ArSrtpBackend */
 
 #define FIELD(f) offsetof(ArConfig, f)
 
@@ -29,8 +33,9 @@ static const KeySpec schema[] = {
   {"tls", "certificate", KEY_PATH, FIELD(tls_certificate)},
   {"tls", "private_key", KEY_PATH, FIELD(tls_private_key)},
   {"log", "level", KEY_LOG_LEVEL, FIELD(log_level)},
-  {"log", "format", KEY_LOG_FORMAT, FIELD(log_format)},
+  {"log", "format", KEY_CHOICE, FIELD(log_format), .choices = log_formats},
   {"media", "workers", KEY_INT, FIELD(media_workers), 0, 256},
+  {"media", "srtp_backend", KEY_CHOICE, FIELD(srtp_backend), .choices = srtp_backends},
   {"store", "path", KEY_STRING, FIELD(store_path)},
 };
 
@@ -60,6 +65,7 @@ ar_config_new_default(void)
   cfg->log_level = G_LOG_LEVEL_INFO;
   cfg->log_format = AR_LOG_TEXT;
   cfg->media_workers = 0;
+  cfg->srtp_backend = AR_SRTP_BACKEND_OPENSSL;
   cfg->store_path = g_strdup("anteroom.db");
   return cfg;
 }
@@ -218,13 +224,16 @@ apply_value(ArConfig *cfg, const KeySpec *spec, const char *value, const char *b
     g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
                 "'%s' is not one of error, warning, info, debug", value);
     return FALSE;
-  case KEY_LOG_FORMAT:
-    if (g_str_equal(value, "text") || g_str_equal(value, "json")) {
-      cfg->log_format = g_str_equal(value, "json") ? AR_LOG_JSON : AR_LOG_TEXT;
-      return TRUE;
+  case KEY_CHOICE:
+    for (int i = 0; spec->choices[i]; i++) {
+      if (g_str_equal(value, spec->choices[i])) {
+        G_STRUCT_MEMBER(int, cfg, spec->offset) = i;
+        return TRUE;
+      }
     }
-    g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
-                "'%s' is not one of text, json", value);
+    g_autofree char *list = g_strjoinv(", ", (GStrv)spec->choices);
+    g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE, "'%s' is not one of %s", value,
+                list);
     return FALSE;
   }
   return FALSE;

@@ -16,6 +16,7 @@ typedef enum {
 } ArConfigError;
 
 typedef enum { AR_LOG_TEXT, AR_LOG_JSON } ArLogFormat;
+typedef enum { AR_SRTP_BACKEND_OPENSSL, AR_SRTP_BACKEND_LIBSRTP } ArSrtpBackend;
 
 typedef struct {
   char *source; /* the file it came from, or "(defaults)" */
@@ -38,6 +39,7 @@ typedef struct {
 
   /* [media] */
   int media_workers; /* 0 = one per CPU core */
+  ArSrtpBackend srtp_backend;
 
   /* [store] */
   char *store_path;
