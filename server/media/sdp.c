@@ -238,6 +238,7 @@ ar_sdp_media_copy(const ArSdpMedia *m)
   out->rtcp_mux = m->rtcp_mux;
   out->rtcp_rsize = m->rtcp_rsize;
   out->bundle_only = m->bundle_only;
+  out->extmap_allow_mixed = m->extmap_allow_mixed;
   out->codecs = ptrv_copy(m->codecs, (gpointer(*)(gconstpointer))ar_sdp_codec_copy,
                           (GDestroyNotify)ar_sdp_codec_free);
   out->extmaps = ptrv_copy(m->extmaps, (gpointer(*)(gconstpointer))ar_sdp_extmap_copy,

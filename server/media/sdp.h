@@ -103,12 +103,13 @@ typedef struct {
   gboolean rtcp_mux;
   gboolean rtcp_rsize;
   gboolean bundle_only;
-  GPtrArray *codecs;         /* ArSdpCodec *, in m-line order (RTP m-lines only) */
-  GPtrArray *extmaps;        /* ArSdpExtmap * */
-  GPtrArray *ssrcs;          /* ArSdpSsrc * */
-  GPtrArray *ssrc_groups;    /* ArSdpSsrcGroup * */
-  GPtrArray *rids;           /* ArSdpRid * */
-  GPtrArray *simulcast_send; /* char *: one entry per stream ("q", or alternatives "a,b") */
+  gboolean extmap_allow_mixed; /* media-level a=extmap-allow-mixed (Firefox writes it here) */
+  GPtrArray *codecs;           /* ArSdpCodec *, in m-line order (RTP m-lines only) */
+  GPtrArray *extmaps;          /* ArSdpExtmap * */
+  GPtrArray *ssrcs;            /* ArSdpSsrc * */
+  GPtrArray *ssrc_groups;      /* ArSdpSsrcGroup * */
+  GPtrArray *rids;             /* ArSdpRid * */
+  GPtrArray *simulcast_send;   /* char *: one entry per stream ("q", or alternatives "a,b") */
   GPtrArray *simulcast_recv;
   char *msid;            /* a=msid value "stream-id track-id", NULL when absent */
   GPtrArray *candidates; /* char *: a=candidate values (what follows "candidate:") */

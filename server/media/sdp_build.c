@@ -142,6 +142,8 @@ add_media(GstSDPMessage *msg, const ArSdpSession *s, const ArSdpMedia *m)
     add_attr(&gm, "mid", "%s", m->mid);
   if (m->bundle_only)
     add_attr(&gm, "bundle-only", NULL);
+  if (m->extmap_allow_mixed)
+    add_attr(&gm, "extmap-allow-mixed", NULL);
   for (guint i = 0; i < m->extmaps->len; i++) {
     const ArSdpExtmap *e = g_ptr_array_index(m->extmaps, i);
     const char *dir = ar_sdp_direction_to_string(e->direction);

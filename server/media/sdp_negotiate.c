@@ -181,6 +181,7 @@ answer_media(const ArSdpMedia *om, const ArSdpLocalMedia *lm, const ArSdpLocal *
   am->port = 9;
   am->rtcp_mux = TRUE;
   am->rtcp_rsize = om->rtcp_rsize;
+  am->extmap_allow_mixed = om->extmap_allow_mixed;
   if (!choose_codecs(om, am, local))
     return rejected_like(om);
   choose_extmaps(om, am);
@@ -272,6 +273,7 @@ slot_media(const ArSdpSlot *slot, const char *cname)
   m->direction = slot->direction ? slot->direction : AR_SDP_DIR_SENDONLY;
   m->rtcp_mux = TRUE;
   m->rtcp_rsize = like->rtcp_rsize;
+  m->extmap_allow_mixed = like->extmap_allow_mixed;
   for (guint i = 0; i < like->codecs->len; i++)
     g_ptr_array_add(m->codecs, ar_sdp_codec_copy(g_ptr_array_index(like->codecs, i)));
   for (guint i = 0; i < like->extmaps->len; i++) {
@@ -294,12 +296,17 @@ check_slot(const ArSdpSession *s, const ArSdpSlot *slot, guint index, GError **e
   else if (!slot->like ||
            (slot->like->kind != AR_SDP_KIND_AUDIO && slot->like->kind != AR_SDP_KIND_VIDEO))
     problem = "has no audio or video m-line to copy codecs from";
+  else if (ar_sdp_media_is_rejected(slot->like))
+    problem = "copies a rejected m-line";
   else {
-    gboolean any = FALSE;
-    for (guint i = 0; i < slot->like->codecs->len; i++)
-      any |= !ar_sdp_codec_is_rtx(g_ptr_array_index(slot->like->codecs, i));
-    if (!any)
-      problem = "copies an m-line without codecs";
+    gboolean any = FALSE, unnamed = FALSE;
+    for (guint i = 0; i < slot->like->codecs->len; i++) {
+      const ArSdpCodec *c = g_ptr_array_index(slot->like->codecs, i);
+      any |= c->name && !ar_sdp_codec_is_rtx(c);
+      unnamed |= c->name == NULL;
+    }
+    if (!any || unnamed)
+      problem = "copies an m-line without (named) codecs";
   }
   if (problem)
     g_set_error(error, AR_SDP_ERROR, AR_SDP_ERROR_SLOT, "slot %u (mid %s) %s", index,

@@ -441,6 +441,7 @@ parse_media(const GstSDPMedia *gm, guint index, const SessionDefaults *defs, Tra
       }
     } else if (g_str_equal(key, "extmap-allow-mixed")) {
       allow_mixed = TRUE;
+      m->extmap_allow_mixed = TRUE;
     } else if (g_str_equal(key, "ssrc")) {
       parse_ssrc(m, value);
     } else if (g_str_equal(key, "ssrc-group")) {
@@ -619,7 +620,7 @@ parse_session_attr(ArSdpSession *s, SessionDefaults *defs, Transport *t, const c
   if (dir != AR_SDP_DIR_UNSPECIFIED) {
     defs->direction = dir;
   } else if (g_str_equal(key, "group") && g_str_has_prefix(value, "BUNDLE") &&
-             s->bundle->len == 0) {
+             (value[6] == ' ' || value[6] == '\0') && s->bundle->len == 0) {
     g_auto(GStrv) tok = g_strsplit(value + 6, " ", -1);
     for (guint k = 0; tok[k]; k++)
       if (tok[k][0])

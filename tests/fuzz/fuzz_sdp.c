@@ -2,8 +2,21 @@
  * printed and parsed again, so the builder and the answer logic see every accepted shape. */
 #include "sdp.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* abort(), not g_error(): libFuzzer saves the input on SIGABRT but not on G_BREAKPOINT's trap. */
+static void G_GNUC_PRINTF(1, 2) fail(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  abort();
+}
 
 static const char *const candidates[] = {"1 1 udp 2130706431 127.0.0.1 40000 typ host", NULL};
 
@@ -22,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ArSdpSession *again = ar_sdp_parse(printed, &error);
   /* What the parser accepted, the builder must print as something the parser accepts. */
   if (!again)
-    g_error("printed SDP does not parse: %s\n%s", error->message, printed);
+    fail("printed SDP does not parse: %s\n%s", error->message, printed);
   g_free(printed);
   ar_sdp_session_free(again);
 
@@ -48,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *answer = ar_sdp_build(ans);
     ArSdpSession *back = ar_sdp_parse(answer, &error);
     if (!back)
-      g_error("answer does not parse: %s\n%s", error->message, answer);
+      fail("answer does not parse: %s\n%s", error->message, answer);
     if (back->media->len > 0) {
       ArSdpSlot slot = {.mid = "fuzz-slot",
                         .like = g_ptr_array_index(back->media, 0),
@@ -60,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *o = ar_sdp_build(offer);
         ArSdpSession *ob = ar_sdp_parse(o, &error);
         if (!ob)
-          g_error("server offer does not parse: %s\n%s", error->message, o);
+          fail("server offer does not parse: %s\n%s", error->message, o);
         ar_sdp_session_free(ob);
         g_free(o);
         ar_sdp_session_free(offer);

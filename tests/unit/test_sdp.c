@@ -186,6 +186,8 @@ test_parse_firefox_simulcast(void)
   g_assert_cmpuint(v->port, ==, 0);
   g_assert_true(v->bundle_only);
   g_assert_false(ar_sdp_media_is_rejected(v));
+  g_assert_false(s->extmap_allow_mixed);
+  g_assert_true(v->extmap_allow_mixed); /* per m-line in Firefox */
   g_assert_cmpint(v->direction, ==, AR_SDP_DIR_SENDONLY);
   g_assert_cmpuint(v->simulcast_send->len, ==, 3);
   g_assert_cmpstr(g_ptr_array_index(v->simulcast_send, 0), ==, "q");
@@ -610,6 +612,15 @@ test_offer_build_slots(void)
   g_autoptr(ArSdpSession) dc = answer_of("chromium-datachannel.sdp", &local);
   ArSdpSlot app = {.mid = "x", .like = media_at(dc, 2)};
   g_assert_null(ar_sdp_offer_build(current, &local, &app, 1, &error));
+  g_assert_error(error, AR_SDP_ERROR, AR_SDP_ERROR_SLOT);
+  g_clear_error(&error);
+  /* A rejected m-line (no codec was common) lists bare payload types: nothing to copy. */
+  ArSdpLocal audio_only = default_local();
+  audio_only.codecs = AR_SDP_CODEC_OPUS;
+  g_autoptr(ArSdpSession) ao = answer_of("firefox-audio-video.sdp", &audio_only);
+  g_assert_true(ar_sdp_media_is_rejected(media_at(ao, 1)));
+  ArSdpSlot rej = {.mid = "y", .like = media_at(ao, 1), .ssrc = 8};
+  g_assert_null(ar_sdp_offer_build(ao, &local, &rej, 1, &error));
   g_assert_error(error, AR_SDP_ERROR, AR_SDP_ERROR_SLOT);
 }
 
