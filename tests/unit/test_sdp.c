@@ -470,6 +470,24 @@ test_answer_safari_h264(void)
   g_assert_cmpuint(ans3->bundle->len, ==, 1);
 }
 
+/* anteroom is the DTLS server (passive) unless the offerer insists on passive itself. */
+static void
+test_answer_setup(void)
+{
+  g_autoptr(ArSdpSession) offer = parse_fixture("chromium-audio-video.sdp");
+  ArSdpLocal local = default_local();
+  const struct {
+    ArSdpSetup offered, answered;
+  } cases[] = {{AR_SDP_SETUP_ACTPASS, AR_SDP_SETUP_PASSIVE},
+               {AR_SDP_SETUP_ACTIVE, AR_SDP_SETUP_PASSIVE},
+               {AR_SDP_SETUP_PASSIVE, AR_SDP_SETUP_ACTIVE}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    offer->setup = cases[i].offered;
+    g_autoptr(ArSdpSession) ans = answer_roundtrip(offer, &local);
+    g_assert_cmpint(ans->setup, ==, cases[i].answered);
+  }
+}
+
 static void
 test_answer_nothing_accepted(void)
 {
@@ -703,6 +721,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdp/answer/datachannel", test_answer_datachannel_rejected);
   g_test_add_func("/sdp/answer/safari-h264", test_answer_safari_h264);
   g_test_add_func("/sdp/answer/nothing-accepted", test_answer_nothing_accepted);
+  g_test_add_func("/sdp/answer/setup", test_answer_setup);
   g_test_add_func("/sdp/codec/h264-profiles", test_h264_profiles);
   g_test_add_func("/sdp/offer/slots", test_offer_build_slots);
   return g_test_run();
