@@ -7,6 +7,7 @@
 #include "http_server.h"
 #include "metrics.h"
 #include "signaling.h"
+#include "srtp.h"
 #include "store.h"
 #include "worker.h"
 
@@ -29,6 +30,7 @@ struct ArApp {
   ArHttpServer *http;
   guint active_visits;
   gboolean draining;
+  gboolean srtp_openssl;
   gint64 drain_deadline_us;
   guint drain_timer;
 };
@@ -196,6 +198,11 @@ handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_dat
   ar_metrics_sample(out, "anteroom_visits_active", NULL, app->active_visits);
   ar_metrics_family(out, "anteroom_media_workers", "gauge", "Media worker threads.");
   ar_metrics_sample(out, "anteroom_media_workers", NULL, ar_worker_pool_size(app->workers));
+  ar_metrics_family(out, "anteroom_srtp_backend", "gauge",
+                    "SRTP crypto in use: openssl (OpenSSL-backed types) or libsrtp (stock).");
+  g_autofree char *backend =
+    g_strdup_printf("backend=\"%s\"", ar_srtp_backend_name(app->srtp_openssl));
+  ar_metrics_sample(out, "anteroom_srtp_backend", backend, 1);
   ar_metrics_family(out, "anteroom_draining", "gauge", "1 while shutting down.");
   ar_metrics_sample(out, "anteroom_draining", NULL, app->draining);
   media_metrics(app, out);
@@ -228,9 +235,10 @@ start_listener(ArApp *app, GError **error)
 }
 
 ArApp *
-ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, GError **error)
+ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GError **error)
 {
   g_autoptr(ArApp) app = g_new0(ArApp, 1);
+  app->srtp_openssl = srtp_openssl;
   app->cfg = cfg;
   app->log = log;
   app->loop = g_main_loop_ref(loop);

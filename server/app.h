@@ -14,7 +14,8 @@ typedef enum { AR_APP_ERROR_STATE_DIR, AR_APP_ERROR_TLS } ArAppError;
 
 /* Prepares everything that can fail (state directory, certificate, store, workers, listener).
  * On error nothing is left running. cfg is taken over by the app. */
-ArApp *ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, GError **error);
+ArApp *ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl,
+                  GError **error);
 void ar_app_free(ArApp *app);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArApp, ar_app_free)
 

@@ -6,7 +6,11 @@
 #include "config.h"
 #include "log.h"
 
+#include "srtp.h"
+#include "srtp_openssl.h"
+
 #include <glib-unix.h>
+#include <gst/gst.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,13 +49,41 @@ check_config(const char *path)
   return EXIT_SUCCESS;
 }
 
+/* libsrtp's crypto kernel is process-wide: initialise it and swap in the OpenSSL types once,
+ * before any worker thread or SRTP session exists. */
+static gboolean
+init_srtp(const ArConfig *cfg, gboolean *openssl, GError **error)
+{
+  *openssl = FALSE;
+  if (!ar_srtp_init(error))
+    return FALSE;
+  if (cfg->srtp_backend != AR_SRTP_BACKEND_OPENSSL) {
+    g_message("SRTP runs on libsrtp2's own crypto ([media] srtp_backend = libsrtp)");
+    return TRUE;
+  }
+  g_autoptr(GError) why = NULL;
+  *openssl = ar_srtp_openssl_install(&why);
+  if (*openssl)
+    g_info("SRTP runs on OpenSSL-backed AES-GCM, AES-CM and HMAC-SHA1");
+  else
+    g_warning("SRTP stays on libsrtp2's own crypto: %s", why->message);
+  return TRUE;
+}
+
 static int
 run(ArConfig *cfg)
 {
   ArLog *log = ar_log_install(cfg->log_level, cfg->log_format);
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   g_autoptr(GError) error = NULL;
-  g_autoptr(ArApp) app = ar_app_new(cfg, log, loop, &error);
+  gboolean srtp_openssl = FALSE;
+  if (!init_srtp(cfg, &srtp_openssl, &error)) {
+    fprintf(stderr, "anteroom: %s\n", error->message);
+    ar_config_free(cfg);
+    g_free(log);
+    return EXIT_FAILURE;
+  }
+  g_autoptr(ArApp) app = ar_app_new(cfg, log, loop, srtp_openssl, &error);
   if (!app) {
     fprintf(stderr, "anteroom: %s\n", error->message);
     g_free(log);
@@ -94,6 +126,7 @@ main(int argc, char **argv)
   }
   if (o.check_path)
     return check_config(o.check_path);
+  gst_init(NULL, NULL);
   ArConfig *cfg = o.config_path ? ar_config_load(o.config_path, &error) : ar_config_new_default();
   if (!cfg) {
     fprintf(stderr, "anteroom: %s\n", error->message);
