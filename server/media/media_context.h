@@ -15,7 +15,7 @@ ArMediaContext *ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls,
                                      const ArIceConfig *ice, guint pool_buffers);
 void ar_media_context_free(ArMediaContext *mc);
 
-GMainContext *ar_media_context_main(ArMediaContext *mc);
+GMainContext *ar_media_context_gcontext(ArMediaContext *mc);
 ArPacketPool *ar_media_context_pool(ArMediaContext *mc);
 ArMediaCounters *ar_media_context_counters(ArMediaContext *mc);
 ArDtlsContext *ar_media_context_dtls(ArMediaContext *mc);
