@@ -3,6 +3,10 @@
  * raised later and old hashes upgraded on the next successful login (ar_password_needs_rehash).
  * Called by auth at login and by the admin tools that set passwords.
  *
+ * Cost: one hash or verify is ~32 MiB and 0.1-0.3 s of CPU (0.27-0.31 s measured on the shared
+ * 2-core dev box, bench/identity_ops). Run it in a worker thread (g_task_run_in_thread), never on
+ * the signaling main loop, and rate-limit logins.
+ *
  * Encoding: "$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>", salt and hash in standard base64
  * without padding. Current parameters: N = 2^15, r = 8, p = 1, 16-byte salt, 32-byte hash. */
 #pragma once

@@ -105,6 +105,6 @@ char *ar_token_sign(const ArTokenKeyring *kr, const ArTokenClaims *claims, GErro
 /* Verifies token (NUL-terminated) at now_unix. On success fills *out (may be NULL) and returns
  * TRUE. Checks, in order: length and syntax (MALFORMED), key id (UNKNOWN_KEY), HMAC in constant
  * time (BAD_SIGNATURE), payload layout (MALFORMED), expiry (EXPIRED), issued-at (NOT_YET_VALID).
- * Allocates nothing unless it fails (the GError). */
+ * No allocation of its own unless it fails (the GError). */
 gboolean ar_token_verify(const ArTokenKeyring *kr, const char *token, gint64 now_unix,
                          ArTokenClaims *out, GError **error);
