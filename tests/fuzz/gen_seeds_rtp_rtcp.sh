@@ -1,0 +1,39 @@
+#!/bin/sh
+# Writes the seed corpora of fuzz_rtp and fuzz_rtcp from the unit tests' known packets (sources
+# are cited in tests/unit/test_rtp*.c, test_codec_*.c and test_rtcp*.c). Rerun after adding a
+# vector there: sh tests/fuzz/gen_seeds_rtp_rtcp.sh (needs xxd).
+set -eu
+dir=$(dirname "$0")/corpus
+mkdir -p "$dir/rtp" "$dir/rtcp"
+seed() { printf '%s' "$3" | xxd -r -p > "$dir/$1/$2"; }
+
+# RTP: mediasoup one/two-byte extension packets, a packet with every typed extension, CSRCs and
+# padding, and the first bytes of GStreamer 1.22 VP8 / VP9 / H.264 packets (key and delta).
+seed rtp one_byte_ext 900100080000000400000005bede000310aa21bbff000033ffffffff1223
+seed rtp two_byte_ext 9001000800000004000000051000000400000100020142000302112200000400
+seed rtp typed_ext 906f123400001000cafebabebede000510aa2212345631010240305168696c6f770000dead
+seed rtp csrc_padding a200000100000000000000090000000100000002112233000003
+seed rtp vp8_key 80603d3c03d510bed925af5d9080a6e8b00f009d012aa00078000047088585888584880202005b5bb23fe8df203d40be
+seed rtp vp8_delta 80e03d3e03d51c75d925af5d9080a6e9710b0001101000180113ff7c3ee1b896d59d73a32951cd6012313ee41943991b
+seed rtp vp9_key 80603da686ba686b8737e3968ac5861800a00078010401b124c1a148004f803bb051c120e0c2900007007caff62f4d89
+seed rtp vp9_delta 80e03da986ba74228737e396ccc587b30020494e20252000018000000062dcdfc63f9cd7ba642fbc774a67620a841dab
+seed rtp h264_stap_a 80606e7a3eab7ae9786a22de78000f6742c00b8c8d41422f2c03c2211a80000468ce3c80
+seed rtp h264_fu_a_idr 80606e7b3eab7ae9786a22de7c85b800040000043ffffe1e8a0006fc9c9c9c9c9c9c9c9c9d5d75d75d75d75d7575d75f
+seed rtp h264_slice 80e06e7d3eab86a0786a22de61e0004000be4043865b0c8b08f088fcf2cf088f33e6f4754f2682c9890f13dde5cff3a9
+seed rtp vp8_payload_all_fields 80e00101e8407ad8
+
+# RTCP: pion's real compound dump, SR, BYE with reason, NACK, FIR, Chrome REMB, Chrome TWCC
+# feedback (pion and mediasoup captures), and a compound of several feedback types.
+seed rtcp rr 81c90007902f9e2ebc5e9a4000000000000046e10000011109f3643200024a79
+seed rtcp real_compound 81c90007902f9e2ebc5e9a4000000000000046e10000011109f3643200024a7981ca000c902f9e2e01267b39633030656239322d316166622d396434392d613437642d3931663634656565363966357d0000000081cb0001902f9e2e81ce0002902f9e2e902f9e2e85cd0002902f9e2e902f9e2e80cc00034baae1ab4e414d4541424344
+seed rtcp sr 81c8000c902f9e2eda8bd1fcdddda05aaaf4edd50000000100000002bc5e9a4000000000000046e10000011109f3643200024a79
+seed rtcp bye_reason 81cb0002902f9e2e03464f4f
+seed rtcp nack 81cd0003902f9e2e902f9e2eaaaa5555
+seed rtcp fir 84ce0006000000004bc4fcb412345678420000009876543257000000
+seed rtcp remb_chrome 8fce0005000000010000000052454d42011a20df4874ed16
+seed rtcp twcc_chrome_1 afcd0005fa17fa1743032fa0009900013de8021720019401
+seed rtcp twcc_chrome_4 afcd0007fa17fa17193dd8bb0004000710636e0120074c2424100c0c10000003
+seed rtcp twcc_chrome_6 afcd00079b74f61f9371dcbc853c000963f916b3d55200309baa6aaa7b010901
+seed rtcp twcc_chrome_1bit 8fcd0007fa17fa1709faff670027000d5fc2f103bf8e100000000000001c0400
+seed rtcp twcc_neg_ref 8fcd0004fa17fa1709faff6700270000fffffe01
+seed rtcp feedback_compound 81c90001000000018fcd0005fa17fa1743032fa0009900013de802172001940181ce00020000000000000001
