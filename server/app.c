@@ -9,6 +9,7 @@
 #include "signaling.h"
 #include "srtp.h"
 #include "store.h"
+#include "token.h"
 #include "worker.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ struct ArApp {
   gint64 start_unix;
   char *cert_path, *key_path;
   ArStore *store;
+  ArTokenKeyring *keys;
+  char *public_url;
   ArWorkerPool *workers;
   ArSignaling *signaling;
   ArHttpServer *http;
@@ -114,6 +117,16 @@ resolve_web_root(const ArConfig *cfg)
   if (g_file_test(AR_DATADIR "/web-client", G_FILE_TEST_IS_DIR))
     return g_strdup(AR_DATADIR "/web-client");
   return g_build_filename(AR_SOURCE_DIR, "web-client", NULL);
+}
+
+/* Links in messages need an address a browser can open: 0.0.0.0 is not one. */
+static char *
+effective_public_url(const ArConfig *cfg)
+{
+  if (*cfg->public_url)
+    return g_strdup(cfg->public_url);
+  gboolean any = g_str_equal(cfg->listen_address, "0.0.0.0") || g_str_equal(cfg->listen_address, "::");
+  return g_strdup_printf("https://%s:%d", any ? "127.0.0.1" : cfg->listen_address, cfg->port);
 }
 
 static void
@@ -249,6 +262,11 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   app->store = ar_store_open(db_path, error);
   if (!app->store)
     return NULL;
+  g_autofree char *keys_path = g_build_filename(cfg->state_dir, "token-keys", NULL);
+  app->keys = ar_token_keyring_load_or_create(keys_path, error);
+  if (!app->keys)
+    return NULL;
+  app->public_url = effective_public_url(cfg);
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20};
   app->signaling = ar_signaling_new(&sig);
   if (!start_listener(app, error))
@@ -272,6 +290,8 @@ ar_app_free(ArApp *app)
   g_clear_pointer(&app->workers, ar_worker_pool_free);
   g_clear_pointer(&app->signaling, ar_signaling_free);
   g_clear_pointer(&app->store, ar_store_close);
+  g_clear_pointer(&app->keys, ar_token_keyring_free);
+  g_free(app->public_url);
   g_clear_pointer(&app->cfg, ar_config_free);
   g_clear_pointer(&app->loop, g_main_loop_unref);
   g_free(app->cert_path);
@@ -345,4 +365,16 @@ ArStore *
 ar_app_store(ArApp *app)
 {
   return app->store;
+}
+
+ArTokenKeyring *
+ar_app_keys(ArApp *app)
+{
+  return app->keys;
+}
+
+const char *
+ar_app_public_url(const ArApp *app)
+{
+  return app->public_url;
 }

@@ -29,3 +29,6 @@ void ar_app_reload(ArApp *app);
 
 const ArConfig *ar_app_config(const ArApp *app);
 struct ArStore *ar_app_store(ArApp *app);
+struct _ArTokenKeyring *ar_app_keys(ArApp *app);
+/* public_url, or https://<listen address>:<port> when none is configured. */
+const char *ar_app_public_url(const ArApp *app);

@@ -6,10 +6,12 @@
 #include "config.h"
 #include "log.h"
 
+#include "demo.h"
 #include "srtp.h"
 #include "srtp_openssl.h"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ typedef struct {
   char *config_path;
   char *check_path;
   gboolean version;
+  gboolean demo;
 } Options;
 
 static gboolean
@@ -70,8 +73,53 @@ init_srtp(const ArConfig *cfg, gboolean *openssl, GError **error)
   return TRUE;
 }
 
+/* Demo: a fresh clinic in ./state/demo on https://127.0.0.1:8443 unless --config says else. */
+static void
+apply_demo_defaults(ArConfig *cfg, gboolean from_file)
+{
+  if (from_file)
+    return;
+  g_free(cfg->listen_address);
+  cfg->listen_address = g_strdup("127.0.0.1");
+  g_free(cfg->state_dir);
+  cfg->state_dir = g_build_filename(g_get_current_dir(), "state", "demo", NULL);
+}
+
+static void
+remove_demo_store(const ArConfig *cfg)
+{
+  static const char *const suffixes[] = {"", "-wal", "-shm"};
+  g_autofree char *db = ar_config_state_path(cfg, cfg->store_path);
+  for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+    g_autofree char *f = g_strconcat(db, suffixes[i], NULL);
+    g_remove(f);
+  }
+}
+
+static gboolean
+seed_demo(ArApp *app, GError **error)
+{
+  ArDemoLinks links = {0};
+  if (!ar_demo_seed(ar_app_store(app), ar_app_keys(app), ar_app_public_url(app),
+                    g_get_real_time() / G_USEC_PER_SEC, &links, error))
+    return FALSE;
+  printf("\nanteroom demo clinic is running on %s\n"
+         "(self-signed certificate: your browser will ask you to accept it once)\n\n"
+         "  patient      %s\n"
+         "  clinician    %s\n"
+         "               or sign in at %s/clinician.html as %s / %s\n"
+         "  interpreter  %s\n"
+         "  caregiver    %s\n\n"
+         "Stop with Ctrl-C.\n",
+         ar_app_public_url(app), links.patient, links.clinician, ar_app_public_url(app),
+         links.clinician_login, links.clinician_password, links.interpreter, links.caregiver);
+  fflush(stdout);
+  ar_demo_links_clear(&links);
+  return TRUE;
+}
+
 static int
-run(ArConfig *cfg)
+run(ArConfig *cfg, gboolean demo)
 {
   ArLog *log = ar_log_install(cfg->log_level, cfg->log_format);
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
@@ -88,6 +136,12 @@ run(ArConfig *cfg)
     fprintf(stderr, "anteroom: %s\n", error->message);
     g_free(log);
     return EXIT_CONFIG;
+  }
+  if (demo && !seed_demo(app, &error)) {
+    fprintf(stderr, "anteroom: demo data: %s\n", error->message);
+    g_clear_pointer(&app, ar_app_free);
+    g_free(log);
+    return EXIT_FAILURE;
   }
   guint term = g_unix_signal_add(SIGTERM, on_stop_signal, app);
   guint intr = g_unix_signal_add(SIGINT, on_stop_signal, app);
@@ -111,6 +165,8 @@ main(int argc, char **argv)
     {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &o.check_path,
      "Check a configuration file and exit", "FILE"},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
+    {"demo", 0, 0, G_OPTION_ARG_NONE, &o.demo,
+     "Run with a fresh demo clinic (state in ./state/demo) and print links to try it", NULL},
     {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- telehealth video visit server");
@@ -132,7 +188,11 @@ main(int argc, char **argv)
     fprintf(stderr, "anteroom: %s\n", error->message);
     return EXIT_CONFIG;
   }
-  int rc = run(cfg);
+  if (o.demo) {
+    apply_demo_defaults(cfg, o.config_path != NULL);
+    remove_demo_store(cfg);
+  }
+  int rc = run(cfg, o.demo);
   g_free(o.config_path);
   g_free(o.check_path);
   return rc;
