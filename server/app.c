@@ -9,7 +9,9 @@
 #include "signaling.h"
 #include "srtp.h"
 #include "store.h"
+#include "media_context.h"
 #include "token.h"
+#include "visits.h"
 #include "worker.h"
 
 #include <errno.h>
@@ -28,10 +30,12 @@ struct ArApp {
   ArStore *store;
   ArTokenKeyring *keys;
   char *public_url;
+  ArCert *cert;
   ArWorkerPool *workers;
+  ArMediaContext **media; /* one per worker */
+  ArVisits *visits;
   ArSignaling *signaling;
   ArHttpServer *http;
-  guint active_visits;
   gboolean draining;
   gboolean srtp_openssl;
   gint64 drain_deadline_us;
@@ -80,32 +84,32 @@ ensure_certificate(ArApp *app, GError **error)
     }
     app->cert_path = g_strdup(cfg->tls_certificate);
     app->key_path = g_strdup(cfg->tls_private_key);
-    g_autoptr(ArCert) cert = ar_cert_load(app->cert_path, app->key_path, &why);
-    if (!cert) {
+    app->cert = ar_cert_load(app->cert_path, app->key_path, &why);
+    if (!app->cert) {
       g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS, "[tls] %s", why->message);
       return FALSE;
     }
-    log_fingerprint(cert, app->cert_path, "configured");
+    log_fingerprint(app->cert, app->cert_path, "configured");
     return TRUE;
   }
   app->cert_path = g_build_filename(cfg->state_dir, "tls-cert.pem", NULL);
   app->key_path = g_build_filename(cfg->state_dir, "tls-key.pem", NULL);
   if (g_file_test(app->cert_path, G_FILE_TEST_EXISTS)) {
-    g_autoptr(ArCert) cert = ar_cert_load(app->cert_path, app->key_path, &why);
-    if (!cert) {
+    app->cert = ar_cert_load(app->cert_path, app->key_path, &why);
+    if (!app->cert) {
       g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS,
                   "[tls] self-signed certificate in the state directory: %s", why->message);
       return FALSE;
     }
-    log_fingerprint(cert, app->cert_path, "self-signed");
+    log_fingerprint(app->cert, app->cert_path, "self-signed");
     return TRUE;
   }
-  g_autoptr(ArCert) cert = ar_cert_generate("anteroom", &why);
-  if (!cert || !ar_cert_save(cert, app->cert_path, app->key_path, &why)) {
+  app->cert = ar_cert_generate("anteroom", &why);
+  if (!app->cert || !ar_cert_save(app->cert, app->cert_path, app->key_path, &why)) {
     g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_TLS, "[tls] %s", why->message);
     return FALSE;
   }
-  log_fingerprint(cert, app->cert_path, "self-signed, generated now");
+  log_fingerprint(app->cert, app->cert_path, "self-signed, generated now");
   return TRUE;
 }
 
@@ -208,7 +212,7 @@ handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_dat
   ar_metrics_sample(out, "anteroom_websocket_connections", NULL,
                     ar_http_server_ws_count(app->http));
   ar_metrics_family(out, "anteroom_visits_active", "gauge", "Visits with media running.");
-  ar_metrics_sample(out, "anteroom_visits_active", NULL, app->active_visits);
+  ar_metrics_sample(out, "anteroom_visits_active", NULL, ar_visits_active(app->visits));
   ar_metrics_family(out, "anteroom_media_workers", "gauge", "Media worker threads.");
   ar_metrics_sample(out, "anteroom_media_workers", NULL, ar_worker_pool_size(app->workers));
   ar_metrics_family(out, "anteroom_srtp_backend", "gauge",
@@ -247,6 +251,41 @@ start_listener(ArApp *app, GError **error)
   return ar_http_server_start(app->http, app->loop, error);
 }
 
+/* Packet buffers per worker: enough for every participant's send queue and the router's
+ * retransmission copies at the scale one worker carries. */
+#define POOL_BUFFERS_PER_WORKER 16384
+
+static void
+room_event(const ArRoomEvent *ev, gpointer user_data)
+{
+  ArApp *app = user_data;
+  ar_signaling_room_event(ev, app->signaling);
+}
+
+static gboolean
+start_media(ArApp *app, GMainLoop *loop, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  g_autoptr(ArDtlsContext) dtls = ar_dtls_context_new(app->cert, error);
+  if (!dtls)
+    return FALSE;
+  app->workers = ar_worker_pool_new(cfg->media_workers, g_main_loop_get_context(loop), error);
+  if (!app->workers)
+    return FALSE;
+  g_autofree char *fingerprint = ar_cert_fingerprint_sha256(app->cert);
+  ArIceConfig ice = {.port_min = (guint)cfg->media_port_min,
+                     .port_max = (guint)cfg->media_port_max,
+                     .tcp = cfg->media_ice_tcp,
+                     .public_ip = cfg->media_public_ip};
+  guint n = ar_worker_pool_size(app->workers);
+  app->media = g_new0(ArMediaContext *, n);
+  for (guint i = 0; i < n; i++)
+    app->media[i] = ar_media_context_new(ar_worker_pool_get(app->workers, i), dtls, fingerprint,
+                                         &ice, POOL_BUFFERS_PER_WORKER);
+  app->visits = ar_visits_new(app->workers, app->media, room_event, app);
+  return TRUE;
+}
+
 ArApp *
 ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GError **error)
 {
@@ -267,12 +306,12 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   if (!app->keys)
     return NULL;
   app->public_url = effective_public_url(cfg);
-  ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20};
+  if (!start_media(app, loop, error))
+    return NULL;
+  ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
+                            .store = app->store, .keys = app->keys, .visits = app->visits};
   app->signaling = ar_signaling_new(&sig);
   if (!start_listener(app, error))
-    return NULL;
-  app->workers = ar_worker_pool_new(cfg->media_workers, g_main_loop_get_context(loop), error);
-  if (!app->workers)
     return NULL;
   g_message("anteroom %s listening on https://%s:%d with %u media workers", AR_VERSION,
             cfg->listen_address, cfg->port, ar_worker_pool_size(app->workers));
@@ -287,7 +326,14 @@ ar_app_free(ArApp *app)
   if (app->drain_timer)
     g_source_remove(app->drain_timer);
   g_clear_pointer(&app->http, ar_http_server_free);
+  g_clear_pointer(&app->visits, ar_visits_free);
+  /* Workers run the rooms' teardown queued by ar_visits_free before they stop. */
+  guint n = app->workers ? ar_worker_pool_size(app->workers) : 0;
   g_clear_pointer(&app->workers, ar_worker_pool_free);
+  for (guint i = 0; app->media && i < n; i++)
+    ar_media_context_free(app->media[i]);
+  g_clear_pointer(&app->media, g_free);
+  g_clear_pointer(&app->cert, ar_cert_unref);
   g_clear_pointer(&app->signaling, ar_signaling_free);
   g_clear_pointer(&app->store, ar_store_close);
   g_clear_pointer(&app->keys, ar_token_keyring_free);
@@ -304,10 +350,11 @@ drain_tick(gpointer user_data)
 {
   ArApp *app = user_data;
   gboolean expired = g_get_monotonic_time() >= app->drain_deadline_us;
-  if (app->active_visits > 0 && !expired)
+  guint active = ar_visits_active(app->visits);
+  if (active > 0 && !expired)
     return G_SOURCE_CONTINUE;
-  if (app->active_visits > 0)
-    g_warning("drain time over with %u visits still running; stopping", app->active_visits);
+  if (active > 0)
+    g_warning("drain time over with %u visits still running; stopping", active);
   else
     g_message("drained; stopping");
   app->drain_timer = 0;
@@ -327,7 +374,7 @@ ar_app_drain(ArApp *app)
   app->drain_deadline_us =
     g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
   g_message("draining: no new visits; waiting up to %d s for %u running visits",
-            app->cfg->drain_seconds, app->active_visits);
+            app->cfg->drain_seconds, ar_visits_active(app->visits));
   app->drain_timer = g_timeout_add(DRAIN_POLL_MS, drain_tick, app);
 }
 

@@ -7,7 +7,7 @@
 
 G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
 
-typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_LOG_LEVEL, KEY_CHOICE } KeyType;
+typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_BOOL, KEY_LOG_LEVEL, KEY_CHOICE } KeyType;
 
 typedef struct {
   const char *group;
@@ -36,6 +36,10 @@ static const KeySpec schema[] = {
   {"log", "format", KEY_CHOICE, FIELD(log_format), .choices = log_formats},
   {"media", "workers", KEY_INT, FIELD(media_workers), 0, 256},
   {"media", "srtp_backend", KEY_CHOICE, FIELD(srtp_backend), .choices = srtp_backends},
+  {"media", "port_min", KEY_INT, FIELD(media_port_min), 0, 65535},
+  {"media", "port_max", KEY_INT, FIELD(media_port_max), 0, 65535},
+  {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
+  {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
   {"store", "path", KEY_STRING, FIELD(store_path)},
 };
 
@@ -66,6 +70,8 @@ ar_config_new_default(void)
   cfg->log_format = AR_LOG_TEXT;
   cfg->media_workers = 0;
   cfg->srtp_backend = AR_SRTP_BACKEND_OPENSSL;
+  cfg->media_public_ip = g_strdup("");
+  cfg->media_ice_tcp = TRUE;
   cfg->store_path = g_strdup("anteroom.db");
   return cfg;
 }
@@ -214,6 +220,14 @@ apply_value(ArConfig *cfg, const KeySpec *spec, const char *value, const char *b
     g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
                 "'%s' is not a whole number from %d to %d", value, spec->min, spec->max);
     return FALSE;
+  case KEY_BOOL:
+    if (g_str_equal(value, "true") || g_str_equal(value, "false")) {
+      G_STRUCT_MEMBER(gboolean, cfg, spec->offset) = g_str_equal(value, "true");
+      return TRUE;
+    }
+    g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE, "'%s' is not true or false",
+                value);
+    return FALSE;
   case KEY_LOG_LEVEL:
     for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++) {
       if (g_ascii_strcasecmp(value, log_levels[i].name) == 0) {
@@ -247,6 +261,19 @@ check_public_url(const char *url, GError **why)
   g_set_error(why, AR_CONFIG_ERROR, AR_CONFIG_ERROR_BAD_VALUE,
               "'%s' must start with https:// (or be empty)", url);
   return FALSE;
+}
+
+static gboolean
+check_media(const ArConfig *cfg, const char *source, const char *text, GError **error)
+{
+  if ((cfg->media_port_min == 0) != (cfg->media_port_max == 0) ||
+      cfg->media_port_min > cfg->media_port_max)
+    return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "media", "port_max",
+                "port_min and port_max must both be 0 (any port) or a range min <= max");
+  if (*cfg->media_public_ip && !g_hostname_is_ip_address(cfg->media_public_ip))
+    return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "media", "public_ip",
+                "'%s' is not an IP address", cfg->media_public_ip);
+  return TRUE;
 }
 
 static gboolean
@@ -291,7 +318,8 @@ ar_config_load_data(const char *text, const char *source_name, GError **error)
   cfg->source = g_strdup(source_name);
   g_autofree char *base_dir = g_path_get_dirname(source_name);
   g_autofree char *abs_base = g_canonicalize_filename(base_dir, NULL);
-  if (!apply_keyfile(cfg, kf, text, source_name, abs_base, error))
+  if (!apply_keyfile(cfg, kf, text, source_name, abs_base, error) ||
+      !check_media(cfg, source_name, text, error))
     return NULL;
   return g_steal_pointer(&cfg);
 }

@@ -40,6 +40,9 @@ typedef struct {
   /* [media] */
   int media_workers; /* 0 = one per CPU core */
   ArSrtpBackend srtp_backend;
+  int media_port_min, media_port_max; /* 0, 0: any */
+  char *media_public_ip;              /* "" = announce local addresses */
+  gboolean media_ice_tcp;
 
   /* [store] */
   char *store_path;

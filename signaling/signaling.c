@@ -1,49 +1,54 @@
 /* Session bookkeeping and dispatch. A bad message gets an error reply and the connection stays
  * open; only a client that keeps misbehaving (max_errors) is disconnected. */
-#include "signaling.h"
 #include "ar_build_config.h"
-#include "protocol.h"
-#include "rate_limit.h"
+#include "signaling_private.h"
 
-typedef struct {
-  ArWsConn *conn;
-  ArRateLimit rate;
-  guint errors;
-} Session;
+void
+ar_signaling_send(ArSession *se, char *text)
+{
+  ar_ws_conn_send(se->conn, text, -1);
+  g_free(text);
+}
 
-struct ArSignaling {
-  ArSignalingOptions opts;
-  GHashTable *sessions;     /* ArWsConn* -> Session* */
-  GHashTable *error_counts; /* code -> count (guint64 in a pointer-size slot) */
-};
-
-typedef void (*Handler)(ArSignaling *s, Session *se, const ArMsg *m);
-
-static void
-send_error(ArSignaling *s, Session *se, gint64 id, const char *code, const char *message)
+void
+ar_signaling_error(ArSignaling *s, ArSession *se, gint64 id, const char *code,
+                   const char *message)
 {
   guint64 n = GPOINTER_TO_SIZE(g_hash_table_lookup(s->error_counts, code));
   g_hash_table_replace(s->error_counts, g_strdup(code), GSIZE_TO_POINTER(n + 1));
-  g_autofree char *text = ar_protocol_error(id, code, message);
-  ar_ws_conn_send(se->conn, text, -1);
+  ar_signaling_send(se, ar_protocol_error(id, code, message));
   if (++se->errors >= s->opts.max_errors)
     ar_ws_conn_close(se->conn, 1008, "too many bad messages");
 }
 
+void
+ar_signaling_ok(ArSession *se, gint64 id)
+{
+  ar_signaling_send(se, ar_protocol_finish(ar_protocol_begin("ok", id)));
+}
+
+gboolean
+ar_signaling_require_join(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (se->joined)
+    return TRUE;
+  ar_signaling_error(s, se, m->id, "unauthenticated", "send join with your link's token first");
+  return FALSE;
+}
+
 static void
-handle_hello(ArSignaling *s, Session *se, const ArMsg *m)
+handle_hello(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   JsonBuilder *b = ar_protocol_begin("welcome", m->id);
   json_builder_set_member_name(b, "version");
   json_builder_add_int_value(b, AR_PROTOCOL_VERSION);
   json_builder_set_member_name(b, "server");
   json_builder_add_string_value(b, "anteroom/" AR_VERSION);
-  g_autofree char *text = ar_protocol_finish(b);
-  ar_ws_conn_send(se->conn, text, -1);
+  ar_signaling_send(se, ar_protocol_finish(b));
 }
 
 static void
-handle_ping(ArSignaling *s, Session *se, const ArMsg *m)
+handle_ping(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   JsonBuilder *b = ar_protocol_begin("pong", m->id);
   JsonNode *data = json_object_get_member(m->body, "data");
@@ -51,23 +56,25 @@ handle_ping(ArSignaling *s, Session *se, const ArMsg *m)
     json_builder_set_member_name(b, "data");
     json_builder_add_value(b, json_node_copy(data));
   }
-  g_autofree char *text = ar_protocol_finish(b);
-  ar_ws_conn_send(se->conn, text, -1);
+  ar_signaling_send(se, ar_protocol_finish(b));
 }
 
 static const struct {
   const char *type;
-  Handler handler;
+  ArSignalingHandler handler;
 } handlers[] = {
   {"hello", handle_hello},
   {"ping", handle_ping},
+  {"join", ar_signaling_handle_join},
+  {"media.offer", ar_signaling_handle_media_offer},
+  {"media.candidate", ar_signaling_handle_media_candidate},
 };
 
 static void
 on_open(ArWsConn *c, gpointer user_data)
 {
   ArSignaling *s = user_data;
-  Session *se = g_new0(Session, 1);
+  ArSession *se = g_new0(ArSession, 1);
   se->conn = c;
   ar_rate_limit_init(&se->rate, s->opts.messages_per_second, s->opts.burst,
                      g_get_monotonic_time());
@@ -76,39 +83,59 @@ on_open(ArWsConn *c, gpointer user_data)
 }
 
 static void
+dispatch(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
+    if (g_str_equal(handlers[i].type, m->type)) {
+      handlers[i].handler(s, se, m);
+      return;
+    }
+  }
+  g_autofree char *why = g_strdup_printf("unknown message type \"%s\"", m->type);
+  ar_signaling_error(s, se, m->id, "unknown_type", why);
+}
+
+static void
 on_message(ArWsConn *c, const char *text, gsize len, gpointer user_data)
 {
   ArSignaling *s = user_data;
-  Session *se = g_hash_table_lookup(s->sessions, c);
+  ArSession *se = g_hash_table_lookup(s->sessions, c);
   if (!se)
     return;
   if (!ar_rate_limit_take(&se->rate, g_get_monotonic_time())) {
-    send_error(s, se, 0, "rate_limited", "too many messages; slow down");
+    ar_signaling_error(s, se, 0, "rate_limited", "too many messages; slow down");
     return;
   }
   ArMsg m;
   const char *code = NULL;
   g_autofree char *detail = NULL;
   if (!ar_protocol_parse(text, len, &m, &code, &detail)) {
-    send_error(s, se, 0, code, detail);
+    ar_signaling_error(s, se, 0, code, detail);
     return;
   }
-  for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
-    if (g_str_equal(handlers[i].type, m.type)) {
-      handlers[i].handler(s, se, &m);
-      ar_msg_clear(&m);
-      return;
-    }
-  }
-  g_autofree char *why = g_strdup_printf("unknown message type \"%s\"", m.type);
-  send_error(s, se, m.id, "unknown_type", why);
+  dispatch(s, se, &m);
   ar_msg_clear(&m);
+}
+
+static void
+session_free(gpointer data)
+{
+  ArSession *se = data;
+  g_free(se->participant_id);
+  g_free(se->media_room);
+  g_free(se);
 }
 
 static void
 on_close(ArWsConn *c, gpointer user_data)
 {
   ArSignaling *s = user_data;
+  ArSession *se = g_hash_table_lookup(s->sessions, c);
+  if (!se)
+    return;
+  ar_signaling_media_session_closed(s, se);
+  if (se->participant_id)
+    g_hash_table_remove(s->by_participant, se->participant_id);
   g_hash_table_remove(s->sessions, c);
   g_debug("ws session closed conn=%" G_GUINT64_FORMAT, ar_ws_conn_id(c));
 }
@@ -128,7 +155,11 @@ ar_signaling_new(const ArSignalingOptions *opts)
   s->opts = *opts;
   if (s->opts.max_errors == 0)
     s->opts.max_errors = 20;
-  s->sessions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  s->store = opts->store;
+  s->keys = opts->keys;
+  s->visits = opts->visits;
+  s->sessions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, session_free);
+  s->by_participant = g_hash_table_new(g_str_hash, g_str_equal);
   s->error_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return s;
 }
@@ -138,6 +169,7 @@ ar_signaling_free(ArSignaling *s)
 {
   if (!s)
     return;
+  g_hash_table_unref(s->by_participant);
   g_hash_table_unref(s->sessions);
   g_hash_table_unref(s->error_counts);
   g_free(s);

@@ -1,14 +1,21 @@
 /* The signaling service: owns every WebSocket session, checks each message's envelope, rate
  * and role, and dispatches it to the handler for its type. Runs on the main thread. */
 #pragma once
+#include "room.h"
 #include "ws_conn.h"
 
 typedef struct ArSignaling ArSignaling;
+struct ArStore;
+struct _ArTokenKeyring;
+struct ArVisits;
 
 typedef struct {
   double messages_per_second; /* per connection */
   double burst;
   guint max_errors; /* malformed or refused messages before the connection is closed */
+  struct ArStore *store;
+  const struct _ArTokenKeyring *keys;
+  struct ArVisits *visits;
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
@@ -17,6 +24,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArSignaling, ar_signaling_free)
 
 /* The callbacks to give ar_http_server_set_ws_handler() with s as user data. */
 const ArWsHandler *ar_signaling_ws_handler(void);
+
+/* Room events (answers, candidates, transport state, stats) for this service's sessions; give
+ * it to ar_visits_new() with s as user data. Main thread. */
+void ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data);
 
 guint ar_signaling_sessions(const ArSignaling *s);
 guint64 ar_signaling_errors(const ArSignaling *s, const char *code);

@@ -9,6 +9,7 @@
 struct ArMediaContext {
   ArWorker *worker;
   ArDtlsContext *dtls;
+  char *fingerprint;
   ArIceConfig ice;
   GStrv ice_addresses;
   char *public_ip;
@@ -46,12 +47,13 @@ flush_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
 static GSourceFuncs flush_funcs = {flush_prepare, NULL, flush_dispatch, NULL, NULL, NULL};
 
 ArMediaContext *
-ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls, const ArIceConfig *ice,
-                     guint pool_buffers)
+ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls, const char *fingerprint,
+                     const ArIceConfig *ice, guint pool_buffers)
 {
   ArMediaContext *mc = g_new0(ArMediaContext, 1);
   mc->worker = worker;
   mc->dtls = ar_dtls_context_ref(dtls);
+  mc->fingerprint = g_strdup(fingerprint);
   mc->ice = *ice;
   mc->ice_addresses = ice->addresses ? g_strdupv((GStrv)ice->addresses) : NULL;
   mc->public_ip = g_strdup(ice->public_ip);
@@ -78,6 +80,7 @@ ar_media_context_free(ArMediaContext *mc)
   ar_pool_free(mc->pool);
   g_strfreev(mc->ice_addresses);
   g_free(mc->public_ip);
+  g_free(mc->fingerprint);
   g_free(mc->dirty);
   g_free(mc);
 }
@@ -134,4 +137,10 @@ ArWorker *
 ar_media_context_worker(ArMediaContext *mc)
 {
   return mc->worker;
+}
+
+const char *
+ar_media_context_fingerprint(ArMediaContext *mc)
+{
+  return mc->fingerprint;
 }

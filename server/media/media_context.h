@@ -12,7 +12,8 @@ typedef struct ArTransport ArTransport;
 
 /* Built on the main thread before the worker runs media; owned by the app, one per worker. */
 ArMediaContext *ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls,
-                                     const ArIceConfig *ice, guint pool_buffers);
+                                     const char *fingerprint, const ArIceConfig *ice,
+                                     guint pool_buffers);
 void ar_media_context_free(ArMediaContext *mc);
 
 GMainContext *ar_media_context_gcontext(ArMediaContext *mc);
@@ -20,6 +21,8 @@ ArPacketPool *ar_media_context_pool(ArMediaContext *mc);
 ArMediaCounters *ar_media_context_counters(ArMediaContext *mc);
 ArDtlsContext *ar_media_context_dtls(ArMediaContext *mc);
 const ArIceConfig *ar_media_context_ice(ArMediaContext *mc);
+/* SHA-256 fingerprint of the server's DTLS certificate, for a=fingerprint. */
+const char *ar_media_context_fingerprint(ArMediaContext *mc);
 ArWorker *ar_media_context_worker(ArMediaContext *mc);
 
 /* Asks for t to be flushed at the start of the next loop iteration (worker thread only). All

@@ -1,0 +1,336 @@
+/* Room shell: owns transports and negotiation; packets go to the router (router.c) and what it
+ * polls out goes to the transports. Nothing here decides forwarding. */
+#include "room.h"
+#include "room_router.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+#define STATS_INTERVAL_MS 1000
+
+typedef struct {
+  ArRoom *room;
+  char *id;
+  ArTransport *transport;
+  ArSdpSession *offer;
+  ArSdpSession *answer;
+  ArRoomPurpose purpose;
+  guint64 session_version;
+  guint stats_timer;
+  ArRoomPeer *peer; /* this participant in the router */
+} Participant;
+
+struct ArRoom {
+  ArMediaContext *mc;
+  char *id;
+  ArRoomEmit emit;
+  gpointer user_data;
+  GHashTable *participants; /* id -> Participant* */
+  ArRoomRouter *router;
+};
+
+void
+ar_room_event_free(ArRoomEvent *ev)
+{
+  if (!ev)
+    return;
+  g_free(ev->room_id);
+  g_free(ev->participant_id);
+  g_free(ev->text);
+  g_free(ev->mid);
+  g_free(ev->detail);
+  g_clear_error(&ev->error);
+  g_free(ev);
+}
+
+static ArRoomEvent *
+event_new(Participant *p, ArRoomEventKind kind)
+{
+  ArRoomEvent *ev = g_new0(ArRoomEvent, 1);
+  ev->kind = kind;
+  ev->room_id = g_strdup(p->room->id);
+  ev->participant_id = g_strdup(p->id);
+  return ev;
+}
+
+static void
+emit(Participant *p, ArRoomEvent *ev)
+{
+  p->room->emit(ev, p->room->user_data);
+}
+
+static void
+on_candidate(ArTransport *t, const char *candidate, gpointer user_data)
+{
+  Participant *p = user_data;
+  ArRoomEvent *ev = event_new(p, AR_ROOM_EVENT_CANDIDATE);
+  ev->text = g_strdup(candidate);
+  /* Every m-line is bundled on the first one, so candidates belong to its mid. */
+  const ArSdpMedia *first = p->answer && p->answer->media->len
+                              ? g_ptr_array_index(p->answer->media, 0)
+                              : NULL;
+  ev->mid = g_strdup(first && first->mid ? first->mid : "0");
+  emit(p, ev);
+}
+
+static void
+on_gathering_done(ArTransport *t, gpointer user_data)
+{
+  on_candidate(t, "", user_data);
+}
+
+static gboolean
+emit_stats(gpointer user_data)
+{
+  Participant *p = user_data;
+  ArRoomEvent *ev = event_new(p, AR_ROOM_EVENT_STATS);
+  ar_room_router_stats(p->room->router, p->peer, &ev->stats);
+  emit(p, ev);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_stats(Participant *p)
+{
+  if (p->stats_timer || p->purpose != AR_ROOM_PURPOSE_DEVICE_CHECK)
+    return;
+  GSource *src = g_timeout_source_new(STATS_INTERVAL_MS);
+  g_source_set_callback(src, emit_stats, p, NULL);
+  p->stats_timer = g_source_attach(src, ar_media_context_gcontext(p->room->mc));
+  g_source_unref(src);
+}
+
+static void
+stop_stats(Participant *p)
+{
+  if (!p->stats_timer)
+    return;
+  GSource *src = g_main_context_find_source_by_id(ar_media_context_gcontext(p->room->mc),
+                                                  p->stats_timer);
+  if (src)
+    g_source_destroy(src);
+  p->stats_timer = 0;
+}
+
+static void
+on_state(ArTransport *t, ArTransportState s, const char *detail, gpointer user_data)
+{
+  Participant *p = user_data;
+  ArRoomEvent *ev = event_new(p, AR_ROOM_EVENT_STATE);
+  ev->state = s;
+  ev->detail = g_strdup(detail);
+  emit(p, ev);
+  if (s == AR_TRANSPORT_CONNECTED) {
+    ar_room_router_connected(p->room->router, p->peer, g_get_monotonic_time());
+    start_stats(p);
+  } else if (s >= AR_TRANSPORT_FAILED) {
+    stop_stats(p);
+  }
+}
+
+static void
+on_rtp(ArTransport *t, guint8 *buf, gsize len, gint64 now, gpointer user_data)
+{
+  Participant *p = user_data;
+  ar_room_router_rtp(p->room->router, p->peer, buf, len, now);
+}
+
+static void
+on_rtcp(ArTransport *t, guint8 *buf, gsize len, gint64 now, gpointer user_data)
+{
+  Participant *p = user_data;
+  ar_room_router_rtcp(p->room->router, p->peer, buf, len, now);
+}
+
+static void
+participant_free(gpointer data)
+{
+  Participant *p = data;
+  stop_stats(p);
+  if (p->peer)
+    ar_room_router_remove(p->room->router, p->peer);
+  g_clear_pointer(&p->transport, ar_transport_free);
+  g_clear_pointer(&p->offer, ar_sdp_session_free);
+  g_clear_pointer(&p->answer, ar_sdp_session_free);
+  g_free(p->id);
+  g_free(p);
+}
+
+static Participant *
+participant_get(ArRoom *room, const char *id, GError **error)
+{
+  Participant *p = g_hash_table_lookup(room->participants, id);
+  if (p)
+    return p;
+  p = g_new0(Participant, 1);
+  p->room = room;
+  p->id = g_strdup(id);
+  static const ArTransportCallbacks cb = {on_candidate, on_gathering_done, on_state, on_rtp,
+                                          on_rtcp};
+  p->transport = ar_transport_new(room->mc, &cb, p, error);
+  if (!p->transport) {
+    g_free(p->id);
+    g_free(p);
+    return NULL;
+  }
+  g_hash_table_insert(room->participants, p->id, p);
+  p->peer = ar_room_router_add(room->router, p->id, p->transport);
+  return p;
+}
+
+static guint32
+random_ssrc(void)
+{
+  guint32 v = 0;
+  while (v == 0)
+    RAND_bytes((guint8 *)&v, sizeof v);
+  return v;
+}
+
+/* What the server sends on each offered m-line: for the device check, the participant's own
+ * media comes back on the same m-line, under the server's own SSRCs. */
+static GArray *
+local_media_for(const ArSdpSession *offer, ArRoomPurpose purpose, const char *participant_id)
+{
+  GArray *media = g_array_new(FALSE, TRUE, sizeof(ArSdpLocalMedia));
+  for (guint i = 0; i < offer->media->len; i++) {
+    const ArSdpMedia *m = g_ptr_array_index(offer->media, i);
+    ArSdpLocalMedia lm = {0};
+    if (purpose == AR_ROOM_PURPOSE_DEVICE_CHECK && m->kind != AR_SDP_KIND_APPLICATION) {
+      lm.direction = AR_SDP_DIRECTION_SENDRECV;
+      lm.ssrc = random_ssrc();
+      lm.rtx_ssrc = m->kind == AR_SDP_KIND_VIDEO ? random_ssrc() : 0;
+      lm.msid = g_intern_string(participant_id);
+    } else {
+      lm.direction = AR_SDP_DIRECTION_RECVONLY;
+    }
+    g_array_append_val(media, lm);
+  }
+  return media;
+}
+
+static ArSdpSession *
+answer_offer(ArRoom *room, Participant *p, const ArSdpSession *offer, GError **error)
+{
+  g_autofree char *ufrag = NULL, *pwd = NULL;
+  ar_transport_local_ice(p->transport, &ufrag, &pwd);
+  g_autoptr(GArray) media = local_media_for(offer, p->purpose, p->id);
+  const GPtrArray *cands = ar_transport_local_candidates(p->transport);
+  g_autoptr(GPtrArray) cand_list = g_ptr_array_new();
+  for (guint i = 0; i < cands->len; i++)
+    g_ptr_array_add(cand_list, g_ptr_array_index(cands, i));
+  g_ptr_array_add(cand_list, NULL);
+  ArSdpLocal local = {
+    .session_id = g_str_hash(p->id),
+    .session_version = ++p->session_version,
+    .ice_ufrag = ufrag,
+    .ice_pwd = pwd,
+    .fingerprint = ar_media_context_fingerprint(room->mc),
+    .candidates = (const char *const *)cand_list->pdata,
+    .cname = "anteroom",
+    .media = (const ArSdpLocalMedia *)media->data,
+    .n_media = media->len,
+  };
+  return ar_sdp_answer(offer, &local, error);
+}
+
+static gboolean
+apply_offer(ArRoom *room, Participant *p, ArSdpSession *offer, GError **error)
+{
+  g_autoptr(ArSdpSession) answer = answer_offer(room, p, offer, error);
+  if (!answer)
+    return FALSE;
+  ArDtlsRole role = answer->setup == AR_SDP_SETUP_ACTIVE ? AR_DTLS_ROLE_CLIENT
+                                                         : AR_DTLS_ROLE_SERVER;
+  gboolean restart = p->offer && g_strcmp0(p->offer->ice_ufrag, offer->ice_ufrag) != 0;
+  gboolean ok = !p->offer ? ar_transport_set_remote(p->transport, offer->ice_ufrag,
+                                                    offer->ice_pwd, offer->fingerprint, role, error)
+                : restart ? ar_transport_ice_restart(p->transport, offer->ice_ufrag,
+                                                     offer->ice_pwd, error)
+                          : TRUE;
+  if (!ok)
+    return FALSE;
+  for (guint i = 0; i < offer->media->len; i++) {
+    const ArSdpMedia *m = g_ptr_array_index(offer->media, i);
+    for (guint c = 0; m->candidates && c < m->candidates->len; c++)
+      ar_transport_add_remote_candidate(p->transport, g_ptr_array_index(m->candidates, c), NULL);
+  }
+  if (!ar_room_router_configure(room->router, p->peer, offer, answer,
+                                p->purpose == AR_ROOM_PURPOSE_DEVICE_CHECK, error))
+    return FALSE;
+  g_clear_pointer(&p->offer, ar_sdp_session_free);
+  g_clear_pointer(&p->answer, ar_sdp_session_free);
+  p->offer = offer;
+  p->answer = g_steal_pointer(&answer);
+  return TRUE;
+}
+
+void
+ar_room_offer(ArRoom *room, const char *participant_id, ArSdpSession *offer,
+              ArRoomPurpose purpose, gint64 request_id)
+{
+  g_autoptr(GError) error = NULL;
+  Participant *p = participant_get(room, participant_id, &error);
+  if (p)
+    p->purpose = purpose;
+  ArRoomEvent *ev = g_new0(ArRoomEvent, 1);
+  ev->kind = AR_ROOM_EVENT_ANSWER;
+  ev->room_id = g_strdup(room->id);
+  ev->participant_id = g_strdup(participant_id);
+  ev->request_id = request_id;
+  if (p && apply_offer(room, p, offer, &error)) {
+    ev->text = ar_sdp_build(p->answer);
+  } else {
+    ar_sdp_session_free(offer);
+    ev->error = g_steal_pointer(&error);
+  }
+  room->emit(ev, room->user_data);
+}
+
+gboolean
+ar_room_candidate(ArRoom *room, const char *participant_id, const char *candidate,
+                  GError **error)
+{
+  Participant *p = g_hash_table_lookup(room->participants, participant_id);
+  if (!p || !p->offer) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no media.offer yet");
+    return FALSE;
+  }
+  return ar_transport_add_remote_candidate(p->transport, candidate, error);
+}
+
+void
+ar_room_remove(ArRoom *room, const char *participant_id)
+{
+  g_hash_table_remove(room->participants, participant_id);
+}
+
+guint
+ar_room_size(const ArRoom *room)
+{
+  return g_hash_table_size(room->participants);
+}
+
+ArRoom *
+ar_room_new(ArMediaContext *mc, const char *room_id, ArRoomEmit emit, gpointer user_data)
+{
+  ArRoom *room = g_new0(ArRoom, 1);
+  room->mc = mc;
+  room->id = g_strdup(room_id);
+  room->emit = emit;
+  room->user_data = user_data;
+  room->router = ar_room_router_new(mc);
+  room->participants = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, participant_free);
+  return room;
+}
+
+void
+ar_room_free(ArRoom *room)
+{
+  if (!room)
+    return;
+  g_clear_pointer(&room->participants, g_hash_table_unref);
+  g_clear_pointer(&room->router, ar_room_router_free);
+  g_free(room->id);
+  g_free(room);
+}

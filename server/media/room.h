@@ -1,0 +1,62 @@
+/* A visit's media on its worker thread: the participants' transports, SDP negotiation with each,
+ * and the router that decides what is forwarded to whom. Everything here runs on one media
+ * worker; what the signaling layer must hear about leaves as ArRoomEvent values through the
+ * emit callback, which the main-thread side (server/visits.c) posts across. */
+#pragma once
+#include "media_context.h"
+#include "sdp.h"
+#include "transport.h"
+
+typedef enum {
+  AR_ROOM_PURPOSE_DEVICE_CHECK, /* the participant's media is sent back to it (echo) */
+  AR_ROOM_PURPOSE_VISIT,
+} ArRoomPurpose;
+
+typedef enum {
+  AR_ROOM_EVENT_ANSWER,    /* text: SDP answer; or error set */
+  AR_ROOM_EVENT_CANDIDATE, /* text: candidate line ("" = end of candidates), mid */
+  AR_ROOM_EVENT_STATE,     /* state + detail */
+  AR_ROOM_EVENT_STATS,     /* stats */
+  AR_ROOM_EVENT_ROUTER,    /* text: JSON object from the router (speaker, layer, quality...) */
+} ArRoomEventKind;
+
+typedef struct {
+  double rtt_ms, loss_pct, jitter_ms;
+  guint64 packets;
+} ArRoomStats;
+
+typedef struct {
+  ArRoomEventKind kind;
+  char *room_id;
+  char *participant_id;
+  gint64 request_id; /* ANSWER: the signaling request it answers */
+  char *text;
+  char *mid;
+  ArTransportState state;
+  char *detail;
+  GError *error;
+  ArRoomStats stats;
+} ArRoomEvent;
+
+void ar_room_event_free(ArRoomEvent *ev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArRoomEvent, ar_room_event_free)
+
+/* Takes ownership of ev. Called on the worker thread. */
+typedef void (*ArRoomEmit)(ArRoomEvent *ev, gpointer user_data);
+
+typedef struct ArRoom ArRoom;
+
+ArRoom *ar_room_new(ArMediaContext *mc, const char *room_id, ArRoomEmit emit,
+                    gpointer user_data);
+void ar_room_free(ArRoom *room);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArRoom, ar_room_free)
+
+/* Applies a participant's offer (already parsed; ownership taken) and emits ANSWER with
+ * request_id. Creates the participant and its transport on first use. */
+void ar_room_offer(ArRoom *room, const char *participant_id, ArSdpSession *offer,
+                   ArRoomPurpose purpose, gint64 request_id);
+/* A trickled remote candidate; "" or NULL means end of candidates. */
+gboolean ar_room_candidate(ArRoom *room, const char *participant_id, const char *candidate,
+                           GError **error);
+void ar_room_remove(ArRoom *room, const char *participant_id);
+guint ar_room_size(const ArRoom *room);

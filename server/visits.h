@@ -1,0 +1,29 @@
+/* The main thread's view of running visits: which worker holds each room, and the commands and
+ * events that cross between signaling (main thread) and media (workers). Signaling calls
+ * ar_visits_*; room events come back through the handler, on the main thread. */
+#pragma once
+#include "media_context.h"
+#include "room.h"
+#include "worker.h"
+
+typedef struct ArVisits ArVisits;
+
+/* Called on the main thread for every event a room emits; ev is freed after it returns. */
+typedef void (*ArVisitsHandler)(const ArRoomEvent *ev, gpointer user_data);
+
+ArVisits *ar_visits_new(ArWorkerPool *workers, ArMediaContext **contexts,
+                        ArVisitsHandler handler, gpointer user_data);
+void ar_visits_free(ArVisits *v);
+
+/* Sends the parsed offer (ownership taken) to the room's worker; the answer arrives as an
+ * ANSWER event with this request_id. The room is created, and pinned to the least loaded
+ * worker, on first use. */
+void ar_visits_offer(ArVisits *v, const char *room_id, const char *participant_id,
+                     ArSdpSession *offer, ArRoomPurpose purpose, gint64 request_id);
+void ar_visits_candidate(ArVisits *v, const char *room_id, const char *participant_id,
+                         const char *candidate);
+/* The participant leaves; an empty room is freed on its worker. */
+void ar_visits_leave(ArVisits *v, const char *room_id, const char *participant_id);
+
+/* Rooms with at least one participant. */
+guint ar_visits_active(const ArVisits *v);

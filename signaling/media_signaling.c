@@ -1,0 +1,176 @@
+/* Media negotiation messages: offers are parsed here (so a bad SDP gets its error at once and
+ * nothing reaches the media worker), then handed to the participant's room; answers,
+ * candidates, transport state and device-check stats come back as room events. */
+#include "audit.h"
+#include "signaling_private.h"
+
+static void
+send_answer(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
+{
+  if (ev->error) {
+    ar_signaling_error(s, se, ev->request_id, "bad_sdp", ev->error->message);
+    return;
+  }
+  JsonBuilder *b = ar_protocol_begin("media.answer", ev->request_id);
+  json_builder_set_member_name(b, "sdp");
+  json_builder_add_string_value(b, ev->text);
+  ar_signaling_send(se, ar_protocol_finish(b));
+}
+
+static void
+send_candidate(ArSession *se, const ArRoomEvent *ev)
+{
+  JsonBuilder *b = ar_protocol_begin("media.candidate", 0);
+  json_builder_set_member_name(b, "candidate");
+  json_builder_add_string_value(b, *ev->text ? ev->text : "");
+  json_builder_set_member_name(b, "mid");
+  json_builder_add_string_value(b, ev->mid ? ev->mid : "0");
+  ar_signaling_send(se, ar_protocol_finish(b));
+}
+
+static void
+send_state(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
+{
+  JsonBuilder *b = ar_protocol_begin("media.state", 0);
+  json_builder_set_member_name(b, "state");
+  json_builder_add_string_value(b, ar_transport_state_name(ev->state));
+  if (ev->state == AR_TRANSPORT_CONNECTED && ev->detail) {
+    json_builder_set_member_name(b, "srtp_profile");
+    json_builder_add_string_value(b, ev->detail);
+  } else if (ev->detail) {
+    json_builder_set_member_name(b, "reason");
+    json_builder_add_string_value(b, ev->detail);
+  }
+  ar_signaling_send(se, ar_protocol_finish(b));
+  if (ev->state == AR_TRANSPORT_FAILED && g_strcmp0(ev->detail, "fingerprint_mismatch") == 0) {
+    ArAuditEvent a = {se->claims.subject_id, "media.dtls", "participant", se->participant_id,
+                      "fingerprint_mismatch", NULL};
+    ar_audit_append(s->store, g_get_real_time() / G_USEC_PER_SEC, &a, NULL);
+  }
+}
+
+static const char *
+verdict(const ArRoomStats *st)
+{
+  if (st->loss_pct < 2 && st->rtt_ms < 150 && st->jitter_ms < 30)
+    return "good";
+  if (st->loss_pct < 8 && st->rtt_ms < 400 && st->jitter_ms < 80)
+    return "fair";
+  return "poor";
+}
+
+static void
+send_stats(ArSession *se, const ArRoomEvent *ev)
+{
+  const ArRoomStats *st = &ev->stats;
+  JsonBuilder *b = ar_protocol_begin("media.stats", 0);
+  json_builder_set_member_name(b, "rtt_ms");
+  json_builder_add_double_value(b, st->rtt_ms);
+  json_builder_set_member_name(b, "loss_pct");
+  json_builder_add_double_value(b, st->loss_pct);
+  json_builder_set_member_name(b, "jitter_ms");
+  json_builder_add_double_value(b, st->jitter_ms);
+  json_builder_set_member_name(b, "packets");
+  json_builder_add_int_value(b, (gint64)st->packets);
+  json_builder_set_member_name(b, "verdict");
+  json_builder_add_string_value(b, verdict(st));
+  ar_signaling_send(se, ar_protocol_finish(b));
+}
+
+static void
+send_router_event(ArSession *se, const ArRoomEvent *ev)
+{
+  ar_ws_conn_send(se->conn, ev->text, -1);
+}
+
+void
+ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
+{
+  ArSignaling *s = user_data;
+  ArSession *se = g_hash_table_lookup(s->by_participant, ev->participant_id);
+  if (!se)
+    return; /* the participant has gone; its room is being torn down */
+  switch (ev->kind) {
+  case AR_ROOM_EVENT_ANSWER:
+    send_answer(s, se, ev);
+    break;
+  case AR_ROOM_EVENT_CANDIDATE:
+    send_candidate(se, ev);
+    break;
+  case AR_ROOM_EVENT_STATE:
+    send_state(s, se, ev);
+    break;
+  case AR_ROOM_EVENT_STATS:
+    send_stats(se, ev);
+    break;
+  case AR_ROOM_EVENT_ROUTER:
+    send_router_event(se, ev);
+    break;
+  }
+}
+
+void
+ar_signaling_handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!ar_signaling_require_join(s, se, m))
+    return;
+  const char *sdp = ar_msg_string(m, "sdp");
+  const char *purpose = ar_msg_string(m, "purpose");
+  if (!sdp || !purpose) {
+    ar_signaling_error(s, se, m->id, "bad_message",
+                       "media.offer needs \"sdp\" and \"purpose\" (strings)");
+    return;
+  }
+  ArRoomPurpose p;
+  if (g_str_equal(purpose, "device_check"))
+    p = AR_ROOM_PURPOSE_DEVICE_CHECK;
+  else if (g_str_equal(purpose, "visit"))
+    p = AR_ROOM_PURPOSE_VISIT;
+  else {
+    ar_signaling_error(s, se, m->id, "bad_message",
+                       "\"purpose\" must be \"device_check\" or \"visit\"");
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  ArSdpSession *offer = ar_sdp_parse(sdp, &error);
+  if (!offer) {
+    ar_signaling_error(s, se, m->id, "bad_sdp", error->message);
+    return;
+  }
+  /* A device check is a room of one; a visit's room is its appointment. */
+  g_autofree char *room = p == AR_ROOM_PURPOSE_DEVICE_CHECK
+                            ? g_strconcat("check:", se->participant_id, NULL)
+                            : g_strdup(se->claims.visit_id);
+  if (se->media_room && !g_str_equal(se->media_room, room))
+    ar_visits_leave(s->visits, se->media_room, se->participant_id);
+  g_free(se->media_room);
+  se->media_room = g_strdup(room);
+  ar_visits_offer(s->visits, room, se->participant_id, offer, p, m->id);
+}
+
+void
+ar_signaling_handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!ar_signaling_require_join(s, se, m))
+    return;
+  const char *candidate = ar_msg_string(m, "candidate");
+  if (!candidate) {
+    ar_signaling_error(s, se, m->id, "bad_message", "media.candidate needs \"candidate\"");
+    return;
+  }
+  if (!se->media_room) {
+    ar_signaling_error(s, se, m->id, "bad_state", "send media.offer before candidates");
+    return;
+  }
+  ar_visits_candidate(s->visits, se->media_room, se->participant_id, candidate);
+  if (m->id)
+    ar_signaling_ok(se, m->id);
+}
+
+void
+ar_signaling_media_session_closed(ArSignaling *s, ArSession *se)
+{
+  if (se->media_room && se->participant_id)
+    ar_visits_leave(s->visits, se->media_room, se->participant_id);
+  g_clear_pointer(&se->media_room, g_free);
+}

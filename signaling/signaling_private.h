@@ -1,0 +1,46 @@
+/* Shared by the signaling service's files (signaling.c, join.c, media_signaling.c): the
+ * service and session structs and the reply helpers. Not for use outside signaling/. */
+#pragma once
+#include "protocol.h"
+#include "rate_limit.h"
+#include "signaling.h"
+#include "store.h"
+#include "token.h"
+#include "visits.h"
+
+typedef struct {
+  ArWsConn *conn;
+  ArRateLimit rate;
+  guint errors;
+  gboolean joined;
+  ArTokenClaims claims;  /* valid when joined */
+  char *participant_id;  /* opaque, stable for this join */
+  char *media_room;      /* room holding this participant's media, or NULL */
+} ArSession;
+
+struct ArSignaling {
+  ArSignalingOptions opts;
+  ArStore *store;
+  const ArTokenKeyring *keys;
+  ArVisits *visits;
+  GHashTable *sessions;       /* ArWsConn* -> ArSession* */
+  GHashTable *by_participant; /* participant id -> ArSession* */
+  GHashTable *error_counts;   /* code -> count */
+};
+
+typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
+
+void ar_signaling_send(ArSession *se, char *text); /* takes text */
+void ar_signaling_error(ArSignaling *s, ArSession *se, gint64 id, const char *code,
+                        const char *message);
+void ar_signaling_ok(ArSession *se, gint64 id);
+/* TRUE when joined; otherwise replies "unauthenticated" and returns FALSE. */
+gboolean ar_signaling_require_join(ArSignaling *s, ArSession *se, const ArMsg *m);
+
+/* join.c */
+void ar_signaling_handle_join(ArSignaling *s, ArSession *se, const ArMsg *m);
+
+/* media_signaling.c */
+void ar_signaling_handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m);
+void ar_signaling_handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *m);
+void ar_signaling_media_session_closed(ArSignaling *s, ArSession *se);
