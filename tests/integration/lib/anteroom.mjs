@@ -90,6 +90,23 @@ export class Anteroom {
     return server;
   }
 
+  // Starts with the demo clinic seeded (--demo with this test's own config) and parses the
+  // printed links: server.links.{patient,clinician,interpreter,caregiver} = {url, token}.
+  static async startDemo(extra = {}) {
+    const server = await Anteroom.start(extra, { args: ['--demo'] });
+    const deadline = Date.now() + 10000;
+    while (!server.stdout.includes('Stop with Ctrl-C') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    server.links = {};
+    for (const role of ['patient', 'clinician', 'interpreter', 'caregiver']) {
+      const m = server.stdout.match(new RegExp(`^  ${role}\\s+(\\S+#t=(\\S+))$`, 'm'));
+      if (!m) throw new Error(`no ${role} link in demo output:\n${server.stdout}\n${server.log}`);
+      server.links[role] = { url: m[1], token: m[2] };
+    }
+    return server;
+  }
+
   async waitHealthy(timeoutMs = 15000) {
     const deadline = Date.now() + timeoutMs;
     let exited = null;

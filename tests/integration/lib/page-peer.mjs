@@ -1,0 +1,70 @@
+// An RTCPeerConnection living in a browser page, driven from node: the test does the signaling
+// over its own WebSocket client, the page does the WebRTC. Works with Playwright and Puppeteer
+// pages (both have evaluate()).
+export async function setupPagePeer(page, { audio = true, video = true } = {}) {
+  await page.evaluate(async ({ audio, video }) => {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
+    for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendrecv', streams: [stream] });
+    window.__peer = { pc, candidates: [], remote: [] };
+    pc.onicecandidate = (e) => window.__peer.candidates.push(e.candidate ? e.candidate.toJSON() : null);
+    pc.ontrack = (e) => {
+      const el = document.createElement(e.track.kind);
+      el.autoplay = true; el.muted = true; el.playsInline = true;
+      el.srcObject = new MediaStream([e.track]);
+      document.body.appendChild(el);
+      window.__peer.remote.push(e.track.kind);
+    };
+  }, { audio, video });
+}
+
+export const createOffer = (page) => page.evaluate(async () => {
+  const offer = await window.__peer.pc.createOffer();
+  await window.__peer.pc.setLocalDescription(offer);
+  return offer.sdp;
+});
+
+export const setAnswer = (page, sdp) => page.evaluate((sdp) =>
+  window.__peer.pc.setRemoteDescription({ type: 'answer', sdp }), sdp);
+
+export const addCandidate = (page, c) => page.evaluate((c) =>
+  window.__peer.pc.addIceCandidate(c.candidate ? { candidate: c.candidate, sdpMid: c.mid } : null), c);
+
+export const takeCandidates = (page) => page.evaluate(() => window.__peer.candidates.splice(0));
+
+export const connectionState = (page) => page.evaluate(() => window.__peer.pc.connectionState);
+
+// What the page received: decoded video frames and audio energy, from getStats().
+export const inboundStats = (page) => page.evaluate(async () => {
+  const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, videoPackets: 0 };
+  (await window.__peer.pc.getStats()).forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
+    if (s.kind === 'audio') { out.audioEnergy += s.totalAudioEnergy || 0; out.audioPackets += s.packetsReceived || 0; }
+  });
+  return out;
+});
+
+// Runs the offer/answer and trickle exchange for one page over a joined SignalingClient.
+export async function negotiate(page, client, purpose) {
+  const sdp = await createOffer(page);
+  const reply = await client.request('media.offer', { purpose, sdp }, 10000);
+  if (reply.type !== 'media.answer') throw new Error(`media.offer failed: ${JSON.stringify(reply)}`);
+  await setAnswer(page, reply.sdp);
+  const stop = { done: false };
+  const pump = (async () => {
+    while (!stop.done) {
+      for (const c of await takeCandidates(page)) {
+        await client.request('media.candidate', c ? { candidate: c.candidate, mid: c.sdpMid ?? '0' } : { candidate: '' });
+      }
+      for (;;) {
+        const ev = client.events.find((m) => m.type === 'media.candidate');
+        if (!ev) break;
+        client.events.splice(client.events.indexOf(ev), 1);
+        await addCandidate(page, ev);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  })();
+  return { stop: async () => { stop.done = true; await pump; } };
+}
