@@ -10,7 +10,11 @@
 #define HOUR_US (60 * MINUTE_US)
 #define DAY_US (24 * HOUR_US)
 
-G_DEFINE_QUARK(ar - offer - engine - error - quark, ar_offer_engine_error)
+GQuark
+ar_offer_engine_error_quark(void)
+{
+  return g_quark_from_static_string("ar-offer-engine-error-quark");
+}
 
 typedef enum {
   OFFER_PENDING,
