@@ -1,5 +1,5 @@
 /* Offer engine: who is asked for which open slot, when, and who wins. See offer_engine.h and
- * /work/shared/notes/waitlist-offers.md for the measured facts behind the choices: rank by the
+ * notes/waitlist-offers.md for the measured facts behind the choices: rank by the
  * remaining wait (furthest current appointment first), keep a wave of offers outstanding that
  * grows as the slot nears, and only ask online patients for slots minutes away. */
 #include "offer_engine.h"
@@ -40,8 +40,9 @@ typedef struct {
   guint cascade_depth;
   guint64 root_slot_id;
   guint n_offered;
-  GPtrArray *pending; /* Offer*, owned by engine->offers */
-  GHashTable *asked;  /* patient ids already asked for this slot */
+  guint64 exhausted_epoch; /* == engine epoch: nobody eligible, skip the search */
+  GPtrArray *pending;      /* Offer*, owned by engine->offers */
+  GHashTable *asked;       /* patient ids already asked for this slot */
 } OpenSlot;
 
 typedef struct {
@@ -58,46 +59,13 @@ struct _ArOfferEngine {
   GQueue out;           /* ArOfferOutput* */
   guint64 next_offer_id;
   gint64 last_now_us; /* latest time seen, for the next wave-step crossing */
+  /* Bumped whenever someone may have become eligible (joined, came online, an offer closed).
+   * Time passing only ever removes eligibility, so a slot that found nobody need not search
+   * again until the epoch moves: keeps a pass over many unfillable slots cheap. */
+  guint64 epoch;
   ArOfferMetrics m;
   GArray *sooner_us; /* gint64 per fill with an old appointment */
 };
-
-void
-ar_offer_policy_init_default(ArOfferPolicy *p)
-{
-  memset(p, 0, sizeof(*p));
-  /* Growing waves: far out there is time to ask one by one (few wasted yeses); close in, the
-   * remaining time only allows a few rounds, so ask many at once (notes: fills like ten at a
-   * time with fewer wasted yeses). */
-  const ArOfferWaveStep steps[] = {
-      {G_MAXINT64, 1}, {3 * DAY_US, 2}, {DAY_US, 3}, {8 * HOUR_US, 5}, {2 * HOUR_US, 10},
-  };
-  memcpy(p->waves, steps, sizeof(steps));
-  p->n_waves = G_N_ELEMENTS(steps);
-  p->max_offers_per_slot = 0;
-  p->max_pending_per_patient = 1;
-  p->same_day_within_us = 12 * HOUR_US;
-  p->expiry_same_day_us = 20 * MINUTE_US;
-  p->expiry_later_us = 4 * HOUR_US;
-  p->expiry_live_us = 5 * MINUTE_US;
-  p->online_only_within_us = 30 * MINUTE_US;
-  p->short_notice_within_us = DAY_US;
-  p->min_notice_us = 30 * MINUTE_US;
-  p->live_min_notice_us = 2 * MINUTE_US;
-  p->min_answer_us = 2 * MINUTE_US;
-  p->offer_next_on_taken = TRUE;
-  p->forget_after_us = 48 * HOUR_US;
-  p->first_offer_id = 1;
-}
-
-void
-ar_offer_policy_init_fixed(ArOfferPolicy *p, guint k)
-{
-  ar_offer_policy_init_default(p);
-  p->waves[0].within_us = G_MAXINT64;
-  p->waves[0].size = k;
-  p->n_waves = 1;
-}
 
 static void
 open_slot_free(gpointer data)
@@ -128,6 +96,7 @@ ar_offer_engine_new(const ArOfferPolicy *policy)
   e->waitlist = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
   g_queue_init(&e->out);
   e->next_offer_id = e->policy.first_offer_id ? e->policy.first_offer_id : 1;
+  e->epoch = 1;
   e->sooner_us = g_array_new(FALSE, FALSE, sizeof(gint64));
   return e;
 }
@@ -193,6 +162,7 @@ close_offer(ArOfferEngine *e, OpenSlot *s, Offer *offer, OfferState state, gint6
   Waiter *w = find_waiter(e, offer->patient_id);
   if (w && w->n_pending > 0)
     w->n_pending--;
+  e->epoch++;
   g_queue_push_tail(&e->closed, offer);
 }
 
@@ -301,6 +271,18 @@ ranks_before(const Waiter *a, const Waiter *b)
   return a->entry.patient_id < b->entry.patient_id;
 }
 
+/* Offers a patient may hold at once. An online patient may hold one more for a slot only online
+ * patients can make: a live question about a slot minutes away must not wait behind a text
+ * message about next month. */
+static guint
+pending_limit(const ArOfferEngine *e, const OpenSlot *s, const Waiter *w, gint64 now_us)
+{
+  guint limit = e->policy.max_pending_per_patient;
+  if (w->entry.online_now && time_to_start(s, now_us) < e->policy.online_only_within_us)
+    limit++;
+  return limit;
+}
+
 static Waiter *
 best_candidate(ArOfferEngine *e, const OpenSlot *s, gint64 now_us)
 {
@@ -310,7 +292,7 @@ best_candidate(ArOfferEngine *e, const OpenSlot *s, gint64 now_us)
   g_hash_table_iter_init(&it, e->waitlist);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     Waiter *w = value;
-    if (w->n_pending >= e->policy.max_pending_per_patient)
+    if (w->n_pending >= pending_limit(e, s, w, now_us))
       continue;
     if (best && !ranks_before(w, best))
       continue;
@@ -468,10 +450,12 @@ pump(ArOfferEngine *e, gint64 now_us)
       continue;
     }
     guint target = wave_size(e, s, now_us);
-    while (s->pending->len < target) {
+    while (s->pending->len < target && s->exhausted_epoch != e->epoch) {
       Waiter *w = best_candidate(e, s, now_us);
-      if (!w)
+      if (!w) {
+        s->exhausted_epoch = e->epoch;
         break;
+      }
       send_offer(e, s, w, now_us);
     }
     i++;
@@ -551,6 +535,7 @@ ar_offer_engine_add_waitlist(ArOfferEngine *e, const ArOfferWaitlistEntry *entry
   } else {
     w->entry = *entry;
   }
+  e->epoch++;
   pump(e, now_us);
   return TRUE;
 }
@@ -573,6 +558,7 @@ ar_offer_engine_set_online(ArOfferEngine *e, guint64 patient_id, gboolean online
   if (!w)
     return FALSE;
   w->entry.online_now = online;
+  e->epoch++;
   pump(e, now_us);
   return TRUE;
 }
@@ -773,62 +759,4 @@ ar_offer_engine_get_metrics(ArOfferEngine *e, ArOfferMetrics *m)
     double med = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0;
     m->median_days_sooner = med / (double)DAY_US;
   }
-}
-
-const char *
-ar_offer_answer_to_string(ArOfferAnswer a)
-{
-  switch (a) {
-  case AR_OFFER_WON:
-    return "won";
-  case AR_OFFER_RECORDED:
-    return "recorded";
-  case AR_OFFER_TAKEN:
-    return "taken";
-  case AR_OFFER_EXPIRED:
-    return "expired";
-  case AR_OFFER_UNKNOWN:
-    return "unknown";
-  case AR_OFFER_NOT_YOURS:
-    return "not-yours";
-  }
-  return "?";
-}
-
-const char *
-ar_offer_output_kind_to_string(ArOfferOutputKind k)
-{
-  switch (k) {
-  case AR_OFFER_OUT_SEND_OFFER:
-    return "send-offer";
-  case AR_OFFER_OUT_WITHDRAWN:
-    return "withdrawn";
-  case AR_OFFER_OUT_BOOKED:
-    return "booked";
-  case AR_OFFER_OUT_EXPIRED:
-    return "expired";
-  case AR_OFFER_OUT_DECLINED:
-    return "declined";
-  case AR_OFFER_OUT_SLOT_UNFILLED:
-    return "slot-unfilled";
-  }
-  return "?";
-}
-
-const char *
-ar_offer_output_fhir_status(ArOfferOutputKind k)
-{
-  switch (k) {
-  case AR_OFFER_OUT_BOOKED:
-    return "accepted";
-  case AR_OFFER_OUT_DECLINED:
-    return "declined";
-  case AR_OFFER_OUT_EXPIRED:
-  case AR_OFFER_OUT_SEND_OFFER:
-  case AR_OFFER_OUT_WITHDRAWN:
-    return "needs-action";
-  case AR_OFFER_OUT_SLOT_UNFILLED:
-    return NULL;
-  }
-  return NULL;
 }

@@ -380,6 +380,33 @@ test_online_only_short_notice(void)
 }
 
 static void
+test_live_offer_not_blocked_by_pending(void)
+{
+  g_autoptr(ArOfferEngine) e = fixed_engine(1);
+  gint64 now = T0;
+  add(e, patient(1, 7, T0 + 20 * DAY_US), now);
+  open_slot(e, slot(1, 7, T0 + 5 * DAY_US), now); /* outbox offer, hours to answer */
+  g_autoptr(GArray) a = drain(e);
+  g_assert_cmpuint(count_kind(a, AR_OFFER_OUT_SEND_OFFER), ==, 1);
+  /* a no-show 15 minutes away: the same patient is in the waiting room */
+  ArOfferSlot noshow = slot(2, 7, now + 15 * MIN_US);
+  noshow.reason = AR_OFFER_REASON_NOSHOW;
+  open_slot(e, noshow, now);
+  g_autoptr(GArray) b = drain(e);
+  g_assert_cmpuint(count_kind(b, AR_OFFER_OUT_SEND_OFFER), ==, 0); /* offline: nobody */
+  g_assert_true(ar_offer_engine_set_online(e, 1, TRUE, now + MIN_US));
+  g_autoptr(GArray) c = drain(e);
+  const ArOfferOutput *o = find_kind(c, AR_OFFER_OUT_SEND_OFFER, 0);
+  g_assert_nonnull(o);
+  g_assert_cmpuint(o->slot_id, ==, 2);
+  g_assert_cmpint(o->channel, ==, AR_OFFER_CHANNEL_LIVE);
+  /* but not a second far-away offer while one is pending */
+  open_slot(e, slot(3, 7, T0 + 6 * DAY_US), now + 2 * MIN_US);
+  g_autoptr(GArray) d = drain(e);
+  g_assert_cmpuint(count_kind(d, AR_OFFER_OUT_SEND_OFFER), ==, 0);
+}
+
+static void
 test_no_offer_after_start(void)
 {
   g_autoptr(ArOfferEngine) e = fixed_engine(1);
@@ -528,6 +555,8 @@ main(int argc, char **argv)
   g_test_add_func("/offer-engine/cascade", test_cascade);
   g_test_add_func("/offer-engine/online-only-short-notice", test_online_only_short_notice);
   g_test_add_func("/offer-engine/no-offer-after-start", test_no_offer_after_start);
+  g_test_add_func("/offer-engine/live-offer-not-blocked-by-pending",
+                  test_live_offer_not_blocked_by_pending);
   g_test_add_func("/offer-engine/confirm-at-exact-expiry", test_confirm_at_exact_expiry);
   g_test_add_func("/offer-engine/taken-offers-next-slot", test_taken_offers_next_slot);
   g_test_add_func("/offer-engine/leaving-and-closing", test_leaving_and_closing);
