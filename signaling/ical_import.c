@@ -507,13 +507,13 @@ import_event(Ctx *cx, icalcomponent *ev, GError **error)
     b.recurrence_id_us = to_us(r, rz.zone);
   }
   icalproperty *rr = icalcomponent_get_first_property(ev, ICAL_RRULE_PROPERTY);
+  if (!sp.start.is_date && sp.length_us == 0) {
+    cx->out->n_skipped++; /* no DTEND or DURATION: an instant blocks nothing (RFC 5545 3.6.1) */
+    return TRUE;
+  }
   if (rid || !rr) {
     b.start_us = sp.start_us;
     b.end_us = occurrence_end(&sp, sp.start, sp.start_us);
-    if (b.end_us == b.start_us) {
-      cx->out->n_skipped++; /* an instant blocks nothing */
-      return TRUE;
-    }
     return add_busy(cx, &b, error);
   }
 
