@@ -412,9 +412,11 @@ event_span(Ctx *cx, icalcomponent *ev, Span *sp, GError **error)
                   icaltime_as_ical_string(sp->start));
       return FALSE;
     }
+    /* An all-day DTEND equal to DTSTART (some exporters write it for one-day events) is
+     * read as that one day. */
     if (sp->start.is_date)
-      sp->days = (int)((end_us - sp->start_us + (gint64)12 * 3600 * G_USEC_PER_SEC) /
-                       ((gint64)24 * 3600 * G_USEC_PER_SEC));
+      sp->days = MAX(1, (int)((end_us - sp->start_us + (gint64)12 * 3600 * G_USEC_PER_SEC) /
+                              ((gint64)24 * 3600 * G_USEC_PER_SEC)));
     else
       sp->length_us = end_us - sp->start_us;
   } else if (pd) {

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +30,16 @@ round_trip(ArIcalImport *imp, const ArIcalImportOptions *opt)
   }
   g_autoptr(GError) error = NULL;
   g_autofree char *ics = ar_ical_export_visits(visits, n, WINDOW_START, &error);
-  if (!ics)
+  if (!ics) {
+    fprintf(stderr, "export refused imported intervals: %s\n", error->message);
     abort(); /* imported intervals always have a start before their end */
+  }
   g_autoptr(ArIcalImport) back = ar_ical_import(ics, strlen(ics), opt, &error);
-  if (!back || back->busy->len != n)
+  if (!back || back->busy->len != n) {
+    fprintf(stderr, "re-import: %s (%u of %u)\n", back ? "count differs" : error->message,
+            back ? back->busy->len : 0, n);
     abort();
+  }
   for (guint i = 0; i < n; i++) {
     ArIcalBusy *a = &g_array_index(imp->busy, ArIcalBusy, i);
     ArIcalBusy *b = &g_array_index(back->busy, ArIcalBusy, i);
