@@ -197,12 +197,12 @@ local_media_for(const ArSdpSession *offer, ArRoomPurpose purpose, const char *pa
     const ArSdpMedia *m = g_ptr_array_index(offer->media, i);
     ArSdpLocalMedia lm = {0};
     if (purpose == AR_ROOM_PURPOSE_DEVICE_CHECK && m->kind != AR_SDP_KIND_APPLICATION) {
-      lm.direction = AR_SDP_DIRECTION_SENDRECV;
+      lm.direction = AR_SDP_DIR_SENDRECV;
       lm.ssrc = random_ssrc();
       lm.rtx_ssrc = m->kind == AR_SDP_KIND_VIDEO ? random_ssrc() : 0;
       lm.msid = g_intern_string(participant_id);
     } else {
-      lm.direction = AR_SDP_DIRECTION_RECVONLY;
+      lm.direction = AR_SDP_DIR_RECVONLY;
     }
     g_array_append_val(media, lm);
   }

@@ -205,8 +205,8 @@ fill_layers(const ArSdpMedia *offer, ArRouterTrackConfig *tc)
 static gboolean
 sends(ArSdpDirection d)
 {
-  return d == AR_SDP_DIRECTION_SENDRECV || d == AR_SDP_DIRECTION_SENDONLY ||
-         d == AR_SDP_DIRECTION_UNSPECIFIED;
+  return d == AR_SDP_DIR_SENDRECV || d == AR_SDP_DIR_SENDONLY ||
+         d == AR_SDP_DIR_UNSPECIFIED;
 }
 
 /* For echo: the server's send SSRCs on this m-line, as the answer announced them. */
