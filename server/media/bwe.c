@@ -34,8 +34,8 @@
 #define LOSS_LOW 0.02                /* gcc 6 */
 #define LOSS_WINDOW_PACKETS 20       /* libwebrtc send_side_bwe: kLimitNumPackets */
 #define LOSS_WINDOW_US 200000
-#define LOSS_SMOOTHING 0.15 /* weight of the newest window: random loss is noisy in 20 packets */
-#define LOSS_DECREASE_US 300000 /* libwebrtc send_side_bwe: kBweDecreaseInterval (+ rtt) */
+#define LOSS_TIME_CONSTANT_US 1200000 /* smoothing: random loss is noisy over 20 packets */
+#define LOSS_DECREASE_US 300000       /* libwebrtc send_side_bwe: kBweDecreaseInterval (+ rtt) */
 #define ACKED_BIN_US 50000
 #define ACKED_BINS 10 /* a 500 ms window, libwebrtc's steady-state window */
 #define ACKED_RING 16
@@ -476,7 +476,10 @@ aimd_update(ArBwe *b, gint64 now_us)
 
 /* Over windows of at least 20 packets and 200 ms: loss above 10 % sets As = A * (1 - 0.5 p) (at
  * most once per 300 ms + rtt, as libwebrtc), below 2 % As = 1.05 As, in between As holds. A is
- * the current target, so the controller acts on what is actually sent (libwebrtc). */
+ * the current target, so the controller acts on what is actually sent (libwebrtc). p is smoothed
+ * exponentially with a 1.2 s time constant, so that 5 % random loss does not read as 10 % by
+ * chance; the increase is 5 % per 200 ms of window, so that long windows at low rates (few
+ * packets) do not slow the recovery. */
 static void
 loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
 {
@@ -484,11 +487,12 @@ loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
     b->loss.window_start_us = now_us;
   b->loss.lost = MAX(0, b->loss.lost + lost);
   b->loss.total += total;
-  if (b->loss.total < LOSS_WINDOW_PACKETS || now_us - b->loss.window_start_us < LOSS_WINDOW_US)
+  gint64 span_us = now_us - b->loss.window_start_us;
+  if (b->loss.total < LOSS_WINDOW_PACKETS || span_us < LOSS_WINDOW_US)
     return;
   double w = MIN(1.0, (double)b->loss.lost / b->loss.total);
-  double p =
-      b->loss.have_fraction ? (1 - LOSS_SMOOTHING) * b->loss.fraction + LOSS_SMOOTHING * w : w;
+  double alpha = 1.0 - exp(-(double)span_us / LOSS_TIME_CONSTANT_US);
+  double p = b->loss.have_fraction ? (1 - alpha) * b->loss.fraction + alpha * w : w;
   b->loss.fraction = p;
   b->loss.have_fraction = TRUE;
   b->loss.lost = b->loss.total = 0;
@@ -499,7 +503,8 @@ loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
     b->loss.last_decrease_us = now_us;
     b->loss.have_decrease = TRUE;
   } else if (p < LOSS_LOW) {
-    b->loss.rate_bps = clamp_rate(b, b->loss.rate_bps * 1.05);
+    double steps = (double)MIN(span_us, 1000000) / LOSS_WINDOW_US;
+    b->loss.rate_bps = clamp_rate(b, b->loss.rate_bps * pow(1.05, steps));
   }
 }
 

@@ -1,8 +1,10 @@
 /* Unit tests for the stream allocator on a fake clock: layers follow a falling estimate (cameras
  * level down, then pause, then audio-only at ~100 kbps), audio is never dropped, recovery waits
  * for the margin to hold 2 s, a noisy estimate does not make layers flap, screen shares win over
- * cameras, viewports cap layers, vanished layers are left at once, padding is asked for. */
+ * cameras, viewports cap layers, vanished layers are left at once, padding is asked for; and, in a
+ * closed loop with the estimator, a patient whose link collapses keeps the audio. */
 #include "allocator.h"
+#include "link_sim.h"
 
 enum { AUDIO, CAM, CAM2, SCREEN, N_TRACKS };
 
@@ -207,6 +209,49 @@ test_viewport_and_layers(void)
   g_assert_false(ar_allocator_update(a, 5000000, many, AR_ALLOC_MAX_TRACKS + 1, now, &r));
 }
 
+/* Closed loop: what we send is what the allocator chose plus its padding. The link falls from
+ * 2 Mbps to 150 kbps (a patient walking into a lift): within seconds video pauses and audio goes
+ * on; when the link comes back, the padding lets the estimate grow and video resumes. */
+static void
+test_weak_link_loop(void)
+{
+  g_autoptr(ArAllocator) a = ar_allocator_new(NULL);
+  ArAllocTrack t[2];
+  audio(&t[0], 1);
+  camera(&t[1], 2);
+  BweSim *s = bwe_sim_new(2e6, 60000, 400000, 0, 5, NULL);
+  ArAllocResult r = {0};
+  double to_audio_only = -1, back = -1;
+  for (guint ms = 0; ms < 90000; ms++) {
+    if (ms == 30000)
+      s->link.capacity_bps = 150e3;
+    if (ms == 50000)
+      s->link.capacity_bps = 2e6;
+    bwe_sim_step(s);
+    if (ms % 100 == 0) {
+      g_assert_true(ar_allocator_update(a, s->target_bps, t, 2, s->now_us, &r));
+      g_assert_cmpint(r.tracks[0].layer, ==, 0);
+    }
+    s->target_bps = r.allocated_bps + r.padding_bps; /* the send rate of the next step */
+    if (ms == 29999)
+      g_assert_cmpint(r.tracks[1].layer, >=, 1);
+    if (ms >= 30000 && ms < 50000 && to_audio_only < 0 && r.audio_only)
+      to_audio_only = (ms - 30000) / 1000.0;
+    if (ms >= 40000 && ms < 50000)
+      g_assert_true(r.audio_only); /* and it stays so while the link is weak */
+    if (ms >= 50000 && back < 0 && !r.audio_only)
+      back = (ms - 50000) / 1000.0;
+  }
+  g_test_message("audio-only %.1f s after the fall, video back %.1f s after the recovery",
+                 to_audio_only, back);
+  g_assert_cmpfloat(to_audio_only, >=, 0);
+  g_assert_cmpfloat(to_audio_only, <, 3.0);
+  g_assert_cmpfloat(back, >=, 2.0); /* not before the upgrade margin held */
+  g_assert_cmpfloat(back, <, 20.0);
+  g_assert_cmpint(r.tracks[1].layer, >=, 1);
+  bwe_sim_free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,5 +262,6 @@ main(int argc, char **argv)
   g_test_add_func("/allocator/no-flapping", test_no_flapping);
   g_test_add_func("/allocator/screen-priority", test_screen_priority);
   g_test_add_func("/allocator/viewport-and-layers", test_viewport_and_layers);
+  g_test_add_func("/allocator/weak-link-loop", test_weak_link_loop);
   return g_test_run();
 }
