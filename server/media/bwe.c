@@ -413,7 +413,7 @@ may_decrease(const ArBwe *b, double acked, gint64 now_us)
   return acked > 0 && acked < b->aimd.rate_bps / 2;
 }
 
-/* State machine (gcc 5.5, Figure 2): over-use -> decrease, under-use -> hold, normal -> increase
+/* State machine (gcc 5.5, its state table): over-use -> decrease, under-use -> hold, normal -> increase
  * from hold. Decrease: A = beta * R_hat. Increase: bounded by 1.5 * R_hat + 10 kbps. */
 static void
 aimd_update(ArBwe *b, gint64 now_us)
