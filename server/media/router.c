@@ -385,6 +385,28 @@ ar_router_subscription_info(const ArRouter *r, gint sub, gint *current_layer, gu
   return TRUE;
 }
 
+gboolean
+ar_router_participant_info(const ArRouter *r, gint participant, ArRouterParticipantInfo *out)
+{
+  if (participant < 0 || participant >= AR_ROUTER_MAX_PARTICIPANTS || !r->parts[participant].used)
+    return FALSE;
+  const RouterParticipant *p = &r->parts[participant];
+  *out = (ArRouterParticipantInfo){
+    .rtt_us = p->rtt_us,
+    .loss_fraction = p->has_down ? p->down_fraction / 256.0 : 0.0,
+    .jitter_us = p->has_down ? p->down_jitter_us : 0,
+    .quality = p->quality,
+  };
+  for (guint i = 0; i < r->n_tracks; i++) {
+    const RouterTrack *t = &r->tracks[i];
+    if (!t->used || t->owner != participant)
+      continue;
+    for (guint l = 0; l < t->cfg.n_layers; l++)
+      out->packets_received += t->layers[l].stats.received;
+  }
+  return TRUE;
+}
+
 RouterSub *
 ar_router_sub_by_ssrc(ArRouter *r, gint subscriber, guint32 ssrc, gint *idx)
 {

@@ -196,6 +196,18 @@ gint64 ar_router_next_timeout(ArRouter *r);
  * counted. */
 gboolean ar_router_poll(ArRouter *r, ArRouterOutput *out, guint8 *dst, gsize dst_cap);
 
+/* A participant's link as the router sees it: RTT from its receiver reports on our SRs, the loss
+ * and jitter it reports on what we send it, packets we received from it, quality score. */
+typedef struct {
+  gint64 rtt_us; /* -1 until known */
+  double loss_fraction;
+  gint64 jitter_us;
+  guint64 packets_received;
+  gint quality; /* 0..5, -1 until known */
+} ArRouterParticipantInfo;
+gboolean ar_router_participant_info(const ArRouter *r, gint participant,
+                                    ArRouterParticipantInfo *out);
+
 const ArRouterStats *ar_router_stats(const ArRouter *r);
 /* Per-subscription counters for tests and metrics. */
 gboolean ar_router_subscription_info(const ArRouter *r, gint subscription, gint *current_layer,
