@@ -10,6 +10,8 @@ struct ArPeerMeter {
   double sum_squares; /* of the audio received since the last snapshot */
   guint64 samples;
   double rms_max;
+  double run_sum_squares; /* of all the audio received */
+  guint64 run_samples;
 };
 
 ArPeerMeter *
@@ -122,6 +124,9 @@ ar_peer_meter_snapshot(ArPeerMeter *m, ArPeerMeterSnapshot *out)
   if (out->audio_rms > m->rms_max)
     m->rms_max = out->audio_rms;
   out->audio_rms_max = m->rms_max;
+  m->run_sum_squares += m->sum_squares;
+  m->run_samples += m->samples;
+  out->audio_rms_run = m->run_samples ? sqrt(m->run_sum_squares / (double)m->run_samples) : 0.0;
   m->sum_squares = 0;
   m->samples = 0;
   g_mutex_unlock(&m->lock);

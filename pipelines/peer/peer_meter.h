@@ -14,6 +14,7 @@ typedef struct {
   guint64 audio_buffers_sent;
   double audio_rms;     /* RMS of the audio received since the previous snapshot, 0..1 */
   double audio_rms_max; /* the largest per-snapshot RMS so far */
+  double audio_rms_run; /* RMS of all the audio received so far */
 } ArPeerMeterSnapshot;
 
 ArPeerMeter *ar_peer_meter_new(void);

@@ -20,8 +20,9 @@ add_string_or_null(JsonBuilder *b, const char *name, const char *v)
     json_builder_add_null_value(b);
 }
 
+/* A report line carries the RMS of its interval; the final line that of the whole run. */
 static void
-add_report(JsonBuilder *b, const ArPeerReport *r)
+add_report(JsonBuilder *b, const ArPeerReport *r, gboolean final)
 {
   add_int(b, "t_ms", r->t_ms);
   add_string_or_null(b, "state", r->state ? r->state : "new");
@@ -29,7 +30,7 @@ add_report(JsonBuilder *b, const ArPeerReport *r)
   add_int(b, "video_frames_received", (gint64)r->meter.video_frames_received);
   add_int(b, "audio_buffers_received", (gint64)r->meter.audio_buffers_received);
   json_builder_set_member_name(b, "audio_rms");
-  json_builder_add_double_value(b, r->meter.audio_rms);
+  json_builder_add_double_value(b, final ? r->meter.audio_rms_run : r->meter.audio_rms);
   add_int(b, "video_frames_sent", (gint64)r->meter.video_frames_sent);
   add_int(b, "audio_buffers_sent", (gint64)r->meter.audio_buffers_sent);
   add_string_or_null(b, "srtp_profile", r->srtp_profile);
@@ -54,7 +55,7 @@ ar_peer_report_line(const ArPeerReport *r)
 {
   JsonBuilder *b = json_builder_new_immutable();
   json_builder_begin_object(b);
-  add_report(b, r);
+  add_report(b, r, FALSE);
   return finish(b);
 }
 
@@ -92,7 +93,7 @@ ar_peer_report_final_line(const ArPeerReport *r, const ArPeerExpect *e)
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "final");
   json_builder_add_boolean_value(b, TRUE);
-  add_report(b, r);
+  add_report(b, r, TRUE);
   json_builder_set_member_name(b, "audio_rms_max");
   json_builder_add_double_value(b, r->meter.audio_rms_max);
   add_string_or_null(b, "purpose", ar_peer_purpose_name(e->purpose));

@@ -36,8 +36,8 @@ char *ar_peer_report_line(const ArPeerReport *r);
 /* TRUE when the run succeeded; otherwise *reason (static) says what was missing. */
 gboolean ar_peer_report_verdict(const ArPeerReport *r, const ArPeerExpect *e, const char **reason);
 
-/* The closing line: the report plus "final":true, "result":"ok"|"fail", "reason" and
- * "audio_rms_max". */
+/* The closing line: the report with totals ("audio_rms" over the whole run) plus "final":true,
+ * "purpose", "result":"ok"|"fail", "reason" and "audio_rms_max". */
 char *ar_peer_report_final_line(const ArPeerReport *r, const ArPeerExpect *e);
 
 gboolean ar_peer_purpose_parse(const char *s, ArPeerPurpose *out);

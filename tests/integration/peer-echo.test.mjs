@@ -3,6 +3,10 @@
 // offer, trickle ICE both ways, DTLS-SRTP, and the server echoes our own audio and video back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Anteroom } from './lib/anteroom.mjs';
 import { runPeer, hasGstElement, SRTP_PROFILES } from './lib/peer.mjs';
 
@@ -51,6 +55,25 @@ test('webrtcbin device check with H.264 (packetization-mode 1) + Opus', { timeou
   }
   const f = assertEcho(await deviceCheck(['--video', 'h264']));
   console.log(`# h264 echo: ${f.video_frames_received} frames, ${f.srtp_profile}`);
+});
+
+test('--file sends a media file: its louder tone is what comes back', { timeout: 60000 }, async () => {
+  // 8 s of VP8 + Opus in WebM; the tone is at audiotestsrc's default volume 0.8 (RMS ~0.57),
+  // far above the test source's 0.3 (RMS ~0.21), so the echo's energy shows which was sent.
+  const dir = mkdtempSync(join(tmpdir(), 'anteroom-peer-'));
+  try {
+    const clip = join(dir, 'clip.webm');
+    const made = spawnSync('gst-launch-1.0', ['-q', 'videotestsrc', 'num-buffers=240', '!',
+      'video/x-raw,width=320,height=240,framerate=30/1', '!', 'vp8enc', 'deadline=1', '!',
+      'webmmux', 'name=m', '!', 'filesink', `location=${clip}`,
+      'audiotestsrc', 'num-buffers=400', 'samplesperbuffer=960', 'freq=300', '!',
+      'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', '!', 'm.'], { timeout: 60000 });
+    assert.equal(made.status, 0, `gst-launch-1.0: ${made.stderr}`);
+    const f = assertEcho(await deviceCheck(['--file', clip]));
+    assert.ok(f.audio_rms_max > 0.4, `audio rms ${f.audio_rms_max}: not the file's tone`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a forged link token is refused: exit 2 and invalid_token', { timeout: 20000 }, async () => {

@@ -17,6 +17,7 @@ connected_report(void)
   r.meter.audio_buffers_received = 250;
   r.meter.audio_rms = 0.2;
   r.meter.audio_rms_max = 0.21;
+  r.meter.audio_rms_run = 0.19;
   return r;
 }
 
@@ -113,6 +114,7 @@ test_lines(void)
   g_assert_true(json_object_get_null_member(o, "reason"));
   g_assert_cmpstr(json_object_get_string_member(o, "purpose"), ==, "device_check");
   g_assert_cmpfloat_with_epsilon(json_object_get_double_member(o, "audio_rms_max"), 0.21, 1e-9);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double_member(o, "audio_rms"), 0.19, 1e-9);
 
   r.meter.video_frames_received = 0;
   g_autoptr(JsonParser) p4 = json_parser_new();
@@ -200,6 +202,8 @@ test_meter_intervals(void)
   g_assert_cmpuint(s.audio_buffers_received, ==, 3);
   g_assert_cmpfloat_with_epsilon(s.audio_rms, 0.25, 1e-6);
   g_assert_cmpfloat_with_epsilon(s.audio_rms_max, 0.5, 1e-6);
+  /* The run's RMS weighs every sample: two buffers at 0.5 and one at 0.25. */
+  g_assert_cmpfloat_with_epsilon(s.audio_rms_run, sqrt((2 * 0.25 + 0.0625) / 3), 1e-6);
   g_assert_cmpuint(s.video_frames_received, ==, 0);
 
   gst_pad_set_active(src, FALSE);
