@@ -15,7 +15,7 @@ before(async () => { server = await Anteroom.startDemo(); });
 after(async () => { await server?.stop(); });
 
 function deviceCheck(extra = []) {
-  return runPeer(['--url', server.wsUrl, '--token', server.links.patient, '--insecure',
+  return runPeer(['--url', server.wsUrl, '--token', server.links.patient.token, '--insecure',
     '--purpose', 'device_check', '--duration', '6', '--report-interval', '1000', ...extra]);
 }
 
@@ -78,7 +78,7 @@ test('--file sends a media file: its louder tone is what comes back', { timeout:
 
 test('a forged link token is refused: exit 2 and invalid_token', { timeout: 20000 }, async () => {
   // The patient's real token with one character of its signature changed.
-  const tok = server.links.patient;
+  const tok = server.links.patient.token;
   const forged = tok.slice(0, -3) + (tok.at(-3) === 'A' ? 'B' : 'A') + tok.slice(-2);
   const r = await runPeer(['--url', server.wsUrl, '--token', forged, '--insecure', '--duration', '5']);
   assert.equal(r.code, 2, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
@@ -89,7 +89,7 @@ test('a forged link token is refused: exit 2 and invalid_token', { timeout: 2000
 });
 
 test('without --insecure the self-signed certificate is not accepted', { timeout: 20000 }, async () => {
-  const r = await runPeer(['--url', server.wsUrl, '--token', server.links.patient, '--duration', '5']);
+  const r = await runPeer(['--url', server.wsUrl, '--token', server.links.patient.token, '--duration', '5']);
   assert.equal(r.code, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   assert.match(r.final.reason, /^signaling: /);
   assert.equal(r.final.state, 'new');

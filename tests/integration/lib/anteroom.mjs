@@ -107,26 +107,6 @@ export class Anteroom {
     return server;
   }
 
-  // Starts `anteroom --demo` with this test's config (its own port and state_dir) and waits
-  // for the printed links; `links` then holds each role's link token (the part after #t=).
-  static async startDemo(extra = {}, { timeoutMs = 15000 } = {}) {
-    const server = await Anteroom.start(extra, { args: ['--demo'] });
-    const deadline = Date.now() + timeoutMs;
-    while (!server.stdout.includes('Stop with Ctrl-C') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    server.links = {};
-    for (const role of ['patient', 'clinician', 'interpreter', 'caregiver']) {
-      const m = server.stdout.match(new RegExp(`^  ${role}\\s+\\S+#t=([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)$`, 'm'));
-      if (!m) {
-        await server.stop();
-        throw new Error(`no ${role} link in the demo's output:\n${server.stdout}\n${server.log}`);
-      }
-      server.links[role] = m[1];
-    }
-    return server;
-  }
-
   async waitHealthy(timeoutMs = 15000) {
     const deadline = Date.now() + timeoutMs;
     let exited = null;
