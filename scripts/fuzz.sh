@@ -163,7 +163,8 @@ if [ "$record" = 1 ]; then
 Appended by `make fuzz` (scripts/fuzz.sh): each libFuzzer target built with clang, ASan and UBSan
 (build-fuzz), run alone for the stated time on a working copy of its seed corpus, on the 2-core
 development machine (often shared). *cov* is libFuzzer's count of covered edges in the harness and
-the instrumented core library; *corpus* is seed files → inputs in libFuzzer's corpus at the end;
+the instrumented core library; *corpus* is seed files → inputs in libFuzzer's corpus at the end
+(it keeps one input per distinct set of features, so it can be smaller than the seed count);
 *crashes* must be 0 (a crash keeps its reproducer in tests/fuzz/crashes/<target>/).
 EOF
   fi
