@@ -65,6 +65,7 @@ async function openVisit(entry) {
   const media = new MediaSession(sig, { iceServers: joined.ice_servers || [] });
   media.offerFields = { appointment_id: entry.appointment_id };
   state.media = media;
+  media.stream = stream; // the self view shows at once, before negotiation ends
   show(visitScreen({ sig, media, role: 'clinician', selfId: joined.participant_id,
     onLeave: toLobby, onEnded: toLobby }));
   const back = h('button', { type: 'button', t: 'cl.back_to_lobby', onclick: toLobby });

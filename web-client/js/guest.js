@@ -43,6 +43,7 @@ async function connect(stream) {
   if (state.media) state.media.close();
   const media = new MediaSession(sig, { iceServers: joined.ice_servers || [] });
   state.media = media;
+  media.stream = stream; // the self view shows at once, before negotiation ends
   show(visitScreen({ sig, media, role: joined.role, selfId: joined.participant_id,
     onLeave: ended, onEnded: ended }));
   try {

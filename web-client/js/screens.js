@@ -46,7 +46,8 @@ export function lostScreen({ restart, onRetryNow }) {
     h('div', { class: 'spinner', 'aria-hidden': 'true' }),
     countdown,
     h('div', { class: 'actions' }, h('button', { class: 'primary', onclick: onRetryNow, t: 'err.lost.retry_now' })));
-  el.setCountdown = (s) => (s > 0 ? tr(countdown, 'err.lost.retry_in', { s }) : tr(countdown, 'err.lost.retrying'));
+  el.setCountdown = (s) => (s > 1 ? tr(countdown, 'err.lost.retry_in', { s })
+    : s === 1 ? tr(countdown, 'err.lost.retry_in_1') : tr(countdown, 'err.lost.retrying'));
   return el;
 }
 

@@ -22,6 +22,7 @@ export async function start({ needToken = true, onRejoined } = {}) {
   }
   mount(loadingScreen());
   const sig = new Signaling();
+  (window.__anteroom ||= { pcs: [] }).sig = sig; // tests read the connection state here
   const session = { sig, token, joined: null, restarted: false };
   let overlay = null;
 

@@ -1,7 +1,7 @@
 // The visit: remote participants in a speaker or a grid view, the patient's own controls
 // (mute, camera on/off, flip, audio only, chat, leave), a network indicator, recording
 // only after everyone agreed, and for clinicians mute/remove of others and end-for-all.
-import { h, t, tr, announce, trAttr } from './dom.js';
+import { h, t, tr, announce } from './dom.js';
 import { videoEl } from './devicecheck.js';
 import { cameraCount, localVerdict } from './media.js';
 
@@ -23,7 +23,7 @@ export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
   const isClinician = role === 'clinician';
   const tiles = new Map(); // stream id → {el, video, participantId}
   const roles = new Map(); // participant id → role
-  const stage = h('div', { class: 'stage speaker', id: 'stage', 'aria-label': t('visit.title') });
+  const stage = h('div', { class: 'stage speaker', id: 'stage', role: 'region', label: 'visit.title' });
   const waitingNote = h('p', { class: 'waiting-note', t: 'visit.waiting_others' });
   const selfView = videoEl('self mirror pip');
   selfView.srcObject = media.stream;
@@ -198,10 +198,12 @@ export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
     net.dataset.verdict = verdict;
     tr(net, `visit.network.${verdict}`);
   }
-  const netTimer = setInterval(async () => {
+  const measure = async () => {
     const v = await localVerdict(media.pc).catch(() => null);
     if (v) showNet(v.verdict);
-  }, 3000);
+  };
+  const netTimer = setInterval(measure, 3000);
+  setTimeout(measure, 1000);
 
   // Tracks that arrived before this screen existed (the connection kept from the device check).
   for (const ev of media.remote) addTrack(ev);
@@ -217,10 +219,9 @@ export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
     h('div', { class: 'stage-wrap' }, stage, waitingNote, selfView, soundBtn),
     notice,
     recordAsk,
-    h('div', { class: 'controls', role: 'toolbar', 'aria-label': t('visit.title') },
+    h('div', { class: 'controls', role: 'toolbar', label: 'visit.title' },
       muteBtn, camBtn, flipBtn, audioOnlyBtn, viewBtn, chatBtn, recordBtn, leaveBtn, endBtn),
     chat);
-  trAttr(el.querySelector('.controls'), 'aria-label', 'visit.title');
   el.stop = stop;
   return el;
 }

@@ -135,6 +135,7 @@ export default {
   'err.lost.title': 'Connection lost',
   'err.lost.body': 'We lost the connection to the clinic. Your place in line is kept.',
   'err.lost.retry_in': 'Trying again in {s} seconds…',
+  'err.lost.retry_in_1': 'Trying again in 1 second…',
   'err.lost.retrying': 'Trying again now…',
   'err.lost.retry_now': 'Try now',
   'err.restart.title': 'Reconnecting',

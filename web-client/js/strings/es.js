@@ -134,6 +134,7 @@ export default {
   'err.lost.title': 'Se perdió la conexión',
   'err.lost.body': 'Perdimos la conexión con la clínica. Su lugar en la fila se mantiene.',
   'err.lost.retry_in': 'Volvemos a intentar en {s} segundos…',
+  'err.lost.retry_in_1': 'Volvemos a intentar en 1 segundo…',
   'err.lost.retrying': 'Intentando de nuevo…',
   'err.lost.retry_now': 'Intentar ahora',
   'err.restart.title': 'Reconectando',
