@@ -34,7 +34,7 @@ function loginScreen(onDone) {
       state.session.joined = r;
       onDone();
     } catch (e) {
-      tr(err, 'cl.login_failed');
+      tr(err, e.code === 'unknown_type' ? 'cl.login_unavailable' : 'cl.login_failed');
       pass.focus();
     }
   });

@@ -52,7 +52,7 @@ export function deviceCheckScreen({ media, onDone }) {
     result.speaker = yes;
     speakerHint.hidden = yes;
     speakerOk.hidden = !yes;
-    if (yes) tr(speakerOk, 'check.yes');
+    if (yes) tr(speakerOk, 'check.speaker_ok');
     heard.hidden = yes;
   }
 
