@@ -112,8 +112,8 @@ reply_joined(ArSession *se, const ArMsg *m)
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
-void
-ar_signaling_handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
+static void
+handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   const char *token = ar_msg_string(m, "token");
   if (!token) {
@@ -156,3 +156,8 @@ ar_signaling_handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
   g_info("joined role=%s participant=%s", ar_token_role_to_string(c.role), se->participant_id);
   reply_joined(se, m);
 }
+
+const ArSignalingRoute ar_join_routes[] = {
+  {"join", handle_join},
+  {NULL},
+};

@@ -109,8 +109,8 @@ ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
   }
 }
 
-void
-ar_signaling_handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
+static void
+handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   if (!ar_signaling_require_join(s, se, m))
     return;
@@ -148,8 +148,8 @@ ar_signaling_handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
   ar_visits_offer(s->visits, room, se->participant_id, offer, p, m->id);
 }
 
-void
-ar_signaling_handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *m)
+static void
+handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   if (!ar_signaling_require_join(s, se, m))
     return;
@@ -166,6 +166,12 @@ ar_signaling_handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *
   if (m->id)
     ar_signaling_ok(se, m->id);
 }
+
+const ArSignalingRoute ar_media_routes[] = {
+  {"media.offer", handle_media_offer},
+  {"media.candidate", handle_media_candidate},
+  {NULL},
+};
 
 void
 ar_signaling_media_session_closed(ArSignaling *s, ArSession *se)

@@ -59,15 +59,17 @@ handle_ping(ArSignaling *s, ArSession *se, const ArMsg *m)
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
-static const struct {
-  const char *type;
-  ArSignalingHandler handler;
-} handlers[] = {
+static const ArSignalingRoute core_routes[] = {
   {"hello", handle_hello},
   {"ping", handle_ping},
-  {"join", ar_signaling_handle_join},
-  {"media.offer", ar_signaling_handle_media_offer},
-  {"media.candidate", ar_signaling_handle_media_candidate},
+  {NULL},
+};
+
+/* One line per signaling module: the message types it answers. */
+static const ArSignalingRoute *const route_tables[] = {
+  core_routes,
+  ar_join_routes,
+  ar_media_routes,
 };
 
 static void
@@ -85,10 +87,12 @@ on_open(ArWsConn *c, gpointer user_data)
 static void
 dispatch(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
-    if (g_str_equal(handlers[i].type, m->type)) {
-      handlers[i].handler(s, se, m);
-      return;
+  for (gsize t = 0; t < G_N_ELEMENTS(route_tables); t++) {
+    for (const ArSignalingRoute *r = route_tables[t]; r->type; r++) {
+      if (g_str_equal(r->type, m->type)) {
+        r->handler(s, se, m);
+        return;
+      }
     }
   }
   g_autofree char *why = g_strdup_printf("unknown message type \"%s\"", m->type);

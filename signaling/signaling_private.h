@@ -30,6 +30,12 @@ struct ArSignaling {
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
 
+/* Each signaling module exports a table of the message types it handles, ended by {NULL}. */
+typedef struct {
+  const char *type;
+  ArSignalingHandler handler;
+} ArSignalingRoute;
+
 void ar_signaling_send(ArSession *se, char *text); /* takes text */
 void ar_signaling_error(ArSignaling *s, ArSession *se, gint64 id, const char *code,
                         const char *message);
@@ -38,9 +44,8 @@ void ar_signaling_ok(ArSession *se, gint64 id);
 gboolean ar_signaling_require_join(ArSignaling *s, ArSession *se, const ArMsg *m);
 
 /* join.c */
-void ar_signaling_handle_join(ArSignaling *s, ArSession *se, const ArMsg *m);
+extern const ArSignalingRoute ar_join_routes[];
 
 /* media_signaling.c */
-void ar_signaling_handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m);
-void ar_signaling_handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *m);
+extern const ArSignalingRoute ar_media_routes[];
 void ar_signaling_media_session_closed(ArSignaling *s, ArSession *se);

@@ -5,8 +5,8 @@
 #pragma once
 #include <glib.h>
 
-#define AR_NACK_GEN_MAX 128 /* missing packets tracked; a larger gap asks for a keyframe instead   \
-                             */
+/* Missing packets tracked per stream; a larger gap asks for a keyframe instead. */
+#define AR_NACK_GEN_MAX 128
 
 typedef struct {
   guint16 seq;

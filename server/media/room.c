@@ -190,7 +190,8 @@ random_ssrc(void)
 /* What the server sends on each offered m-line: for the device check, the participant's own
  * media comes back on the same m-line, under the server's own SSRCs. */
 static GArray *
-local_media_for(const ArSdpSession *offer, ArRoomPurpose purpose, const char *participant_id)
+local_media_for(const ArSdpSession *offer, ArRoomPurpose purpose, const char *participant_id,
+                GPtrArray *strings)
 {
   GArray *media = g_array_new(FALSE, TRUE, sizeof(ArSdpLocalMedia));
   for (guint i = 0; i < offer->media->len; i++) {
@@ -200,7 +201,11 @@ local_media_for(const ArSdpSession *offer, ArRoomPurpose purpose, const char *pa
       lm.direction = AR_SDP_DIR_SENDRECV;
       lm.ssrc = random_ssrc();
       lm.rtx_ssrc = m->kind == AR_SDP_KIND_VIDEO ? random_ssrc() : 0;
-      lm.msid = g_intern_string(participant_id);
+      /* msid is "stream-id track-id": one stream per participant, one track per m-line. */
+      char *msid = g_strdup_printf("%s %s-%s", participant_id, participant_id,
+                                   m->mid ? m->mid : "x");
+      g_ptr_array_add(strings, msid);
+      lm.msid = msid;
     } else {
       lm.direction = AR_SDP_DIR_RECVONLY;
     }
@@ -214,11 +219,15 @@ answer_offer(ArRoom *room, Participant *p, const ArSdpSession *offer, GError **e
 {
   g_autofree char *ufrag = NULL, *pwd = NULL;
   ar_transport_local_ice(p->transport, &ufrag, &pwd);
-  g_autoptr(GArray) media = local_media_for(offer, p->purpose, p->id);
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GArray) media = local_media_for(offer, p->purpose, p->id, strings);
   const GPtrArray *cands = ar_transport_local_candidates(p->transport);
   g_autoptr(GPtrArray) cand_list = g_ptr_array_new();
-  for (guint i = 0; i < cands->len; i++)
-    g_ptr_array_add(cand_list, g_ptr_array_index(cands, i));
+  /* The SDP model keeps what follows "a=candidate:"; ICE gives whole "candidate:..." lines. */
+  for (guint i = 0; i < cands->len; i++) {
+    const char *c = g_ptr_array_index(cands, i);
+    g_ptr_array_add(cand_list, (gpointer)(g_str_has_prefix(c, "candidate:") ? c + 10 : c));
+  }
   g_ptr_array_add(cand_list, NULL);
   ArSdpLocal local = {
     .session_id = g_str_hash(p->id),

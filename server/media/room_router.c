@@ -162,14 +162,14 @@ codec_of(const char *name)
   return AR_ROUTER_CODEC_OTHER;
 }
 
-/* The media codecs the answer accepted (rtx is folded into its codec's rtx_pt). */
+/* The payload types the answer accepted; rtx is folded into its codec's rtx_pt. RED is kept:
+ * Chrome sends its audio as RED (Opus with redundancy) once the answer accepts it. */
 static void
 fill_codecs(const ArSdpMedia *answer, ArRouterTrackConfig *tc)
 {
   for (guint i = 0; i < answer->codecs->len && tc->n_codecs < AR_ROUTER_MAX_CODECS; i++) {
     const ArSdpCodec *c = g_ptr_array_index(answer->codecs, i);
-    if (c->apt >= 0 || !c->name || g_ascii_strcasecmp(c->name, "red") == 0 ||
-        g_ascii_strcasecmp(c->name, "ulpfec") == 0)
+    if (c->apt >= 0 || !c->name)
       continue;
     ArRouterCodecConfig *cc = &tc->codecs[tc->n_codecs++];
     cc->pt = c->pt;

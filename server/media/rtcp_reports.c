@@ -60,14 +60,14 @@ ar_rtcp_reports_recv_packet(ArRtcpRecvStats *s, guint16 seq, guint32 rtp_ts, gin
   }
   if (!update_seq(s, seq) || retransmission)
     return;
-  /* A.8: transit time in timestamp units; only differences matter, so the clock origin does. */
-  gint32 arrival = (gint32)(guint32)((guint64)now_us * s->clock_rate / G_USEC_PER_SEC);
-  gint32 transit = (gint32)((guint32)arrival - rtp_ts);
+  /* A.8: transit time in timestamp units; only differences matter, so the clock origin does
+   * not. Unsigned, wrap-aware arithmetic: a hostile timestamp must not overflow anything. */
+  guint32 arrival = (guint32)((guint64)MAX(now_us, 0) * s->clock_rate / G_USEC_PER_SEC);
+  guint32 transit = arrival - rtp_ts;
   if (s->has_transit) {
-    gint32 d = transit - s->transit;
-    if (d < 0)
-      d = -d;
-    s->jitter += (guint32)d - ((s->jitter + 8) >> 4);
+    gint64 d = (gint32)(transit - s->transit);
+    guint32 ad = (guint32)(d < 0 ? -d : d);
+    s->jitter += ad - ((s->jitter + 8) >> 4);
   }
   s->transit = transit;
   s->has_transit = TRUE;

@@ -18,7 +18,7 @@ typedef struct {
   guint32 expected_prior;
   guint32 received_prior;
   gboolean has_transit;
-  gint32 transit;
+  guint32 transit;
   guint32 jitter; /* RFC 3550 A.8 estimate scaled by 16 */
   gboolean has_sr;
   guint64 sr_ntp;

@@ -41,9 +41,9 @@ test('Chromium gets its own video and audio back through the server', async () =
   const pump = await negotiate(page, ws, 'device_check');
   const state = await ws.waitFor((m) => m.type === 'media.state' && m.state === 'connected', 10000);
   assert.match(state.srtp_profile, /^SRTP_(AEAD_AES_128_GCM|AES128_CM_SHA1_80)$/);
-  const stats = await waitFor(() => inboundStats(page), (s) => s.framesDecoded > 30 && s.audioEnergy > 0, 5000);
+  const stats = await waitFor(() => inboundStats(page), (s) => s.framesDecoded > 30 && (s.audioEnergy > 0 || s.audioPeak > 0.01), 5000);
   assert.ok(stats.framesDecoded > 30, `frames decoded ${stats.framesDecoded} after ${Date.now() - t0} ms`);
-  assert.ok(stats.audioEnergy > 0, 'echoed audio carries energy');
+  assert.ok(stats.audioEnergy > 0 || stats.audioPeak > 0.01, `echoed audio carries energy: ${JSON.stringify(stats)}`);
   const report = await ws.waitFor((m) => m.type === 'media.stats', 5000);
   assert.ok(report.packets > 0);
   assert.match(report.verdict, /^(good|fair|poor)$/);

@@ -11,7 +11,11 @@ const { RTCVideoSource, RTCAudioSource, RTCVideoSink, RTCAudioSink } = nonstanda
 
 let server;
 before(async () => { server = await Anteroom.startDemo(); });
-after(async () => { await server?.stop(); });
+after(async () => {
+  await server?.stop();
+  // libwebrtc's native threads keep node alive after every peer is closed: leave explicitly.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
+});
 
 function syntheticMedia() {
   const video = new RTCVideoSource();

@@ -634,6 +634,15 @@ test_pli_translated_and_limited(void)
   drain(m.r, &o);
   g_assert_true(find_rtcp(&o, 0, AR_RTCP_PSFB, AR_RTCP_FMT_PLI, &pkt));
   g_assert_cmpuint(count_kind(&o, AR_ROUTER_OUTPUT_RTCP, 0), ==, 1); /* two asks, one PLI */
+  /* A FIR from a subscriber is translated the same way. */
+  m.now += 400 * MS;
+  static const guint8 fir[] = {0x84, 206, 0,    4,    0,    0,    0, 1, 0, 0,
+                               0,    0,   0x02, 0x01, 0x00, 0x20, 7, 0, 0, 0};
+  ar_router_handle_rtcp(m.r, 1, fir, sizeof fir, m.now);
+  drain(m.r, &o);
+  g_assert_true(find_rtcp(&o, 0, AR_RTCP_PSFB, AR_RTCP_FMT_PLI, &pkt));
+  g_assert_true(ar_rtcp_pli_parse(&pkt, &pli));
+  g_assert_cmpuint(pli.media_ssrc, ==, pub_ssrc(0, TRUE));
   g_free(o.v);
   room_clear(&m);
 }
@@ -782,6 +791,41 @@ test_publisher_restart(void)
   }
   g_assert_cmpuint(next, ==, (guint16)(65530 + 30));
   g_free(o.v);
+}
+
+/* An ICE restart on either side changes no SSRC or sequence: after a 3 s pause (the router's
+ * timers running meanwhile) both streams simply continue, without a keyframe round trip. */
+static void
+test_ice_restart_pause(void)
+{
+  Room m;
+  room_init(&m, 2, FALSE);
+  Outs o = {0};
+  guint16 next_a = 0, next_v = 0;
+  guint32 ts_a = 0, ts_v = 0;
+  for (guint i = 0; i < 40; i++) {
+    if (i == 20) { /* the patient's phone moves from Wi-Fi to cellular */
+      for (guint k = 0; k < 30; k++) {
+        m.now += 100 * MS;
+        ar_router_handle_timeout(m.r, m.now);
+        drain(m.r, &o);
+      }
+      m.ts[0][0] += 3 * 48000;
+      m.ts[0][1] += 3 * 90000;
+    }
+    m.now += 20 * MS;
+    send_audio(&m, 0, 50);
+    drain(m.r, &o);
+    check_continuity(&o, out_ssrc(1, 0, FALSE), &next_a, &ts_a);
+    send_video(&m, 0, i == 0, 900);
+    drain(m.r, &o);
+    g_assert_cmpuint(count_kind(&o, AR_ROUTER_OUTPUT_RTP, 1), ==, 1);
+    check_continuity(&o, out_ssrc(1, 0, TRUE), &next_v, &ts_v);
+  }
+  g_assert_cmpuint(next_a, ==, (guint16)(65500 + 40));
+  g_assert_cmpuint(next_v, ==, (guint16)(65530 + 40));
+  g_free(o.v);
+  room_clear(&m);
 }
 
 static void
@@ -1047,6 +1091,7 @@ main(int argc, char **argv)
   g_test_add_func("/router/pli-translated-and-limited", test_pli_translated_and_limited);
   g_test_add_func("/router/simulcast-switch", test_simulcast_switch);
   g_test_add_func("/router/publisher-restart", test_publisher_restart);
+  g_test_add_func("/router/ice-restart-pause", test_ice_restart_pause);
   g_test_add_func("/router/reports-and-quality", test_reports_and_quality);
   g_test_add_func("/router/nack-to-publisher", test_nack_to_publisher);
   g_test_add_func("/router/active-speaker", test_active_speaker);

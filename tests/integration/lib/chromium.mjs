@@ -9,7 +9,7 @@ export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu',
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   '--allow-loopback-in-peer-connection', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--ignore-certificate-errors'];
+  '--ignore-certificate-errors', '--autoplay-policy=no-user-gesture-required'];
 
 export async function launchChromium(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'anteroom-chromium-'));

@@ -8,12 +8,26 @@ export async function setupPagePeer(page, { audio = true, video = true } = {}) {
     for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendrecv', streams: [stream] });
     window.__peer = { pc, candidates: [], remote: [] };
     pc.onicecandidate = (e) => window.__peer.candidates.push(e.candidate ? e.candidate.toJSON() : null);
+    window.__peer.audioPeak = 0;
     pc.ontrack = (e) => {
       const el = document.createElement(e.track.kind);
       el.autoplay = true; el.muted = true; el.playsInline = true;
       el.srcObject = new MediaStream([e.track]);
       document.body.appendChild(el);
       window.__peer.remote.push(e.track.kind);
+      if (e.track.kind !== 'audio') return;
+      // Measure what was decoded directly: getStats' audio energy is computed at playout,
+      // which a headless browser without an audio device may never do.
+      const ctx = new AudioContext();
+      const analyser = ctx.createAnalyser();
+      ctx.createMediaStreamSource(new MediaStream([e.track])).connect(analyser);
+      const buf = new Float32Array(analyser.fftSize);
+      setInterval(() => {
+        analyser.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (const v of buf) sum += v * v;
+        window.__peer.audioPeak = Math.max(window.__peer.audioPeak, Math.sqrt(sum / buf.length));
+      }, 50);
     };
   }, { audio, video });
 }
@@ -36,7 +50,8 @@ export const connectionState = (page) => page.evaluate(() => window.__peer.pc.co
 
 // What the page received: decoded video frames and audio energy, from getStats().
 export const inboundStats = (page) => page.evaluate(async () => {
-  const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, videoPackets: 0 };
+  const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, videoPackets: 0,
+    audioPeak: window.__peer.audioPeak };
   (await window.__peer.pc.getStats()).forEach((s) => {
     if (s.type !== 'inbound-rtp') return;
     if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
