@@ -2,7 +2,9 @@
  * loader, the unknown-key check and the documentation test all read it. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <string.h>
 
 G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
@@ -328,6 +330,12 @@ check_turn(ArConfig *cfg, const char *source, const char *text, GError **error)
   if (*cfg->turn_secret_file) {
     g_autofree char *contents = NULL;
     g_autoptr(GError) read_error = NULL;
+    GStatBuf st;
+    /* A secret is a line: refuse devices and FIFOs (a typo like /dev/zero would hang start-up)
+     * and anything too big to be one. */
+    if (g_stat(cfg->turn_secret_file, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > 4096))
+      return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file",
+                  "%s is not a small regular file", cfg->turn_secret_file);
     if (!g_file_get_contents(cfg->turn_secret_file, &contents, NULL, &read_error))
       return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file", "%s",
                   read_error->message);

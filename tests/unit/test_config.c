@@ -95,6 +95,8 @@ test_turn(void)
   g_rmdir(dir);
   expect_error(text, AR_CONFIG_ERROR_BAD_VALUE, "[turn] secret_file");
 
+  expect_error("[turn]\nuris = turn:t.example.org\nsecret_file = /dev/zero\n",
+               AR_CONFIG_ERROR_BAD_VALUE, "/dev/zero is not a small regular file");
   expect_error("[turn]\nuris = turn:t.example.org\n", AR_CONFIG_ERROR_BAD_VALUE,
                "f.conf:2: [turn] uris: TURN needs the secret");
   expect_error("[turn]\nuris = stun:t.example.org\nsecret = 0123456789abcdef\n",
