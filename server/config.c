@@ -372,6 +372,9 @@ apply_keyfile(ArConfig *cfg, GKeyFile *kf, const char *text, const char *source,
                     "unknown key");
       g_autofree char *value = g_key_file_get_string(kf, groups[g], keys[k], NULL);
       g_autoptr(GError) why = NULL;
+      if (!value) /* GKeyFile returns no string for a value that is not UTF-8 */
+        return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, groups[g], keys[k],
+                    "the value is not valid UTF-8");
       g_strstrip(value);
       if (!apply_value(cfg, spec, value, base_dir, &why) ||
           (spec->offset == FIELD(public_url) && !check_public_url(value, &why)))

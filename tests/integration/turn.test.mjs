@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -28,6 +28,7 @@ const VETH = `art${process.pid % 1000000}`; // interface names are at most 15 ch
 const SECRET = 'turn-test-secret-0123456789abcdef';
 const TURN_TCP = `turn:${SERVER_IP}:3478?transport=tcp`;
 const TURN_UDP = `turn:${SERVER_IP}:3478?transport=udp`;
+const TURN_TLS = `turns:${SERVER_IP}:443?transport=tcp`;
 
 const root = process.getuid?.() === 0;
 const haveCoturn = existsSync('/usr/sbin/turnserver') || existsSync('/usr/bin/turnserver');
@@ -45,7 +46,19 @@ function turnCredential(secret, expiryUnix, id) {
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
 }
 
+// A run killed before its after() leaves its namespace behind: remove those of dead runs.
+function removeStaleNamespaces() {
+  let names = [];
+  try { names = readdirSync('/run/netns'); } catch { return; }
+  for (const n of names) {
+    const m = n.match(/^arturn(\d+)$/);
+    if (!m) continue;
+    try { process.kill(Number(m[1]), 0); } catch { try { sh(`ip netns del ${n}`); } catch { /* raced */ } }
+  }
+}
+
 function buildNetwork() {
+  removeStaleNamespaces();
   sh(`ip netns add ${NS}`);
   sh(`ip link add ${VETH}s type veth peer name ${VETH}c`);
   sh(`ip link set ${VETH}c netns ${NS}`);
@@ -135,7 +148,7 @@ before(async () => {
   await startCoturn();
   server = await Anteroom.startDemo({
     server: { listen_address: '0.0.0.0' },
-    turn: { uris: `${TURN_UDP}, ${TURN_TCP}`, secret: SECRET, ttl_seconds: 600 },
+    turn: { uris: `${TURN_UDP}, ${TURN_TCP}, ${TURN_TLS}`, secret: SECRET, ttl_seconds: 600 },
   });
   natServer = await Anteroom.startDemo({
     server: { listen_address: '0.0.0.0' }, media: { public_ip: PUBLIC_IP },
@@ -219,7 +232,7 @@ test('join hands out time-limited TURN credentials made from the secret, never t
   const joined = await ws.request('join', { token: server.links.patient.token });
   assert.equal(joined.ice_servers.length, 1);
   const [ice] = joined.ice_servers;
-  assert.deepEqual(ice.urls, [TURN_UDP, TURN_TCP]);
+  assert.deepEqual(ice.urls, [TURN_UDP, TURN_TCP, TURN_TLS]);
   const [expiry, id] = ice.username.split(':');
   assert.equal(id, joined.participant_id, 'the opaque id is the participant id');
   assert.ok(Number(expiry) >= t0 + 600 && Number(expiry) <= t0 + 602, `expiry ${expiry} is now + ttl_seconds`);
@@ -233,15 +246,25 @@ test('join hands out time-limited TURN credentials made from the secret, never t
   await plain.ws.close();
 });
 
-test('TURN over TCP: relay-only Chromium behind a UDP block decodes the echo', { skip }, async () => {
+// Relay-only echo through one of the join reply's TURN URIs, with the join's credentials.
+async function echoThroughTurn(uri, relayProtocol) {
   const { ws, joined } = await joinPatient(server);
+  const [ice] = joined.ice_servers;
   const { stats, pair } = await echoFromClient(server,
-    { iceServers: joined.ice_servers, iceTransportPolicy: 'relay' }, ws);
-  assert.ok(stats.framesDecoded > 30, `frames decoded through TURN: ${JSON.stringify(stats)}`);
-  assert.ok(stats.audioEnergy > 0 || stats.audioPeak > 0.01, `audio through TURN: ${JSON.stringify(stats)}`);
+    { iceServers: [{ ...ice, urls: [uri] }], iceTransportPolicy: 'relay' }, ws);
+  assert.ok(stats.framesDecoded > 30, `frames decoded through ${uri}: ${JSON.stringify(stats)}`);
+  assert.ok(stats.audioEnergy > 0 || stats.audioPeak > 0.01, `audio through ${uri}: ${JSON.stringify(stats)}`);
   assert.equal(pair.local.candidateType, 'relay', JSON.stringify(pair));
-  assert.equal(pair.local.relayProtocol, 'tcp', JSON.stringify(pair));
+  assert.equal(pair.local.relayProtocol, relayProtocol, JSON.stringify(pair));
   await ws.close();
+}
+
+test('TURN over TCP: relay-only Chromium behind a UDP block decodes the echo', { skip }, async () => {
+  await echoThroughTurn(TURN_TCP, 'tcp');
+});
+
+test('TURN over TLS on 443: relay-only Chromium behind a UDP block decodes the echo', { skip }, async () => {
+  await echoThroughTurn(TURN_TLS, 'tls');
 });
 
 test('ICE-TCP: Chromium without TURN behind a UDP block reaches anteroom directly', { skip }, async () => {
@@ -303,3 +326,4 @@ test('coturn refuses expired and forged credentials and accepts fresh ones', { s
   const forged = await gatherRelay({ urls: TURN_TCP, ...turnCredential('not-the-secret-000000', now + 300, 'par_probe') });
   assert.equal(forged.relay, 0, `a credential from another secret got a relay: ${JSON.stringify(forged)}`);
 });
+

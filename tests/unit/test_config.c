@@ -55,6 +55,8 @@ test_errors(void)
   expect_error("[srv]\nport = 1\n", AR_CONFIG_ERROR_UNKNOWN_GROUP, "f.conf:1: [srv]");
   expect_error("[server]\npublic_url = ftp://x\n", AR_CONFIG_ERROR_BAD_VALUE, "https://");
   expect_error("[server]\nport 8443\n", AR_CONFIG_ERROR_SYNTAX, "f.conf:2:");
+  expect_error("[server]\npublic_url = https://\xa7\n", AR_CONFIG_ERROR_BAD_VALUE,
+               "f.conf:2: [server] public_url: the value is not valid UTF-8");
   /* The same key in another section is still unknown there. */
   expect_error("[log]\nport = 1\n", AR_CONFIG_ERROR_UNKNOWN_KEY, "[log] port");
 }
