@@ -3,8 +3,10 @@
 // (anteroom + coturn, 10.231.0.1), a namespace it creates is the "client" host (Chromium,
 // 10.231.0.2) whose nftables drop every UDP packet, joined by a veth pair. Nothing routes
 // anywhere else. The client also DNATs 10.232.0.1 to the server, a 1:1 NAT for [media]
-// public_ip. Cases: TURN over TCP (relay only), ICE-TCP straight to anteroom, ICE-TCP to the
-// public_ip through the NAT, and coturn refusing expired or forged credentials.
+// public_ip. coturn runs from conf/turnserver.conf with only addresses, secret and certificate
+// replaced. Cases: TURN over TCP and over TLS on 443 (relay only), ICE-TCP straight to
+// anteroom, ICE-TCP to the public_ip through the NAT, and coturn refusing expired or forged
+// credentials. Media is the device-check echo; each case checks decoded video and audio.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
