@@ -47,13 +47,11 @@ burn(ArStore *store, const char *token_id, gint64 now)
   return ar_store_step_done(store, st, NULL);
 }
 
+/* TRUE when the query (one text parameter) returns a row. */
 static gboolean
-appointment_exists(ArStore *store, const char *id)
+row_exists(ArStore *store, const char *sql, const char *id)
 {
-  sqlite3_stmt *st = ar_store_prepare(
-    store,
-    "SELECT 1 FROM appointment WHERE id = ? AND status NOT IN ('cancelled','entered-in-error')",
-    NULL);
+  sqlite3_stmt *st = ar_store_prepare(store, sql, NULL);
   if (!st)
     return FALSE;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -63,15 +61,18 @@ appointment_exists(ArStore *store, const char *id)
 }
 
 static gboolean
+appointment_exists(ArStore *store, const char *id)
+{
+  return row_exists(store,
+                    "SELECT 1 FROM appointment WHERE id = ?"
+                    " AND status NOT IN ('cancelled','entered-in-error')",
+                    id);
+}
+
+static gboolean
 clinic_exists(ArStore *store, const char *id)
 {
-  sqlite3_stmt *st = ar_store_prepare(store, "SELECT 1 FROM clinic WHERE id = ?", NULL);
-  if (!st)
-    return FALSE;
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  gboolean found = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_reset(st);
-  return found;
+  return row_exists(store, "SELECT 1 FROM clinic WHERE id = ?", id);
 }
 
 static void
