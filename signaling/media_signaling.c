@@ -80,7 +80,8 @@ send_stats(ArSession *se, const ArRoomEvent *ev)
 static void
 send_router_event(ArSession *se, const ArRoomEvent *ev)
 {
-  ar_ws_conn_send(se->conn, ev->text, -1);
+  if (se->conn)
+    ar_ws_conn_send(se->conn, ev->text, -1);
 }
 
 void
@@ -131,6 +132,10 @@ handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
                        "\"purpose\" must be \"device_check\" or \"visit\"");
     return;
   }
+  if (p == AR_ROOM_PURPOSE_VISIT && !se->appointment_id) {
+    ar_signaling_error(s, se, m->id, "bad_state", "enter a visit (visit.join) before its media");
+    return;
+  }
   g_autoptr(GError) error = NULL;
   ArSdpSession *offer = ar_sdp_parse(sdp, &error);
   if (!offer) {
@@ -139,8 +144,8 @@ handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
   }
   /* A device check is a room of one; a visit's room is its appointment. */
   g_autofree char *room = p == AR_ROOM_PURPOSE_DEVICE_CHECK
-                            ? g_strconcat("check:", se->participant_id, NULL)
-                            : g_strdup(se->claims.visit_id);
+                              ? g_strconcat("check:", se->participant_id, NULL)
+                              : g_strdup(se->appointment_id);
   if (se->media_room && !g_str_equal(se->media_room, room))
     ar_visits_leave(s->visits, se->media_room, se->participant_id);
   g_free(se->media_room);

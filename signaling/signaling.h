@@ -8,6 +8,8 @@ typedef struct ArSignaling ArSignaling;
 struct ArStore;
 struct _ArTokenKeyring;
 struct ArVisits;
+struct ArAccounts;
+struct ArLimiter;
 
 typedef struct {
   double messages_per_second; /* per connection */
@@ -16,6 +18,10 @@ typedef struct {
   struct ArStore *store;
   const struct _ArTokenKeyring *keys;
   struct ArVisits *visits;
+  struct ArAccounts *accounts; /* cookie sessions; NULL: link tokens only */
+  struct ArLimiter *limits;    /* per-address and per-token caps; NULL: none */
+  guint grace_seconds;         /* a dropped participant may resume this long (0: 60) */
+  const char *public_url;      /* base of invite links */
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
