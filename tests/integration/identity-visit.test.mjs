@@ -101,6 +101,7 @@ test('visit.remove: the caregiver is told, disconnected, and its link no longer 
   assert.equal(left.role, 'caregiver');
   const again = await joinedClient(server, careToken);
   assert.equal(again.j.code, 'invalid_token');
+  assert.match(again.j.message, /withdrawn/, 'revoked, not merely used');
   again.c.ws.terminate();
   assert.equal((await clin.request('visit.remove', { participant_id: ids.clinician })).code, 'bad_state');
 });
