@@ -389,6 +389,7 @@ ar_app_drain(ArApp *app)
     return;
   }
   app->draining = TRUE;
+  ar_signaling_drain(app->signaling);
   app->drain_deadline_us =
     g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
   g_message("draining: no new visits; waiting up to %d s for %u running visits",

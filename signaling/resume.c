@@ -170,7 +170,35 @@ handle_resume(ArSignaling *s, ArSession *se, const ArMsg *m)
   ar_signaling_send(old, ar_protocol_finish(b));
 }
 
+/* A deliberate goodbye: no grace period, the place is given up at once. */
+static void
+handle_leave(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!ar_signaling_require_join(s, se, m))
+    return;
+  ar_signaling_participant_gone(s, se, "left");
+  g_hash_table_remove(s->by_participant, se->participant_id);
+  g_clear_pointer(&se->participant_id, g_free);
+  g_clear_pointer(&se->cookie_session, g_free);
+  ar_signaling_ok(se, m->id);
+}
+
+void
+ar_resume_end_parked(ArSignaling *s)
+{
+  if (!s->parked)
+    return;
+  g_autoptr(GList) ids = g_hash_table_get_keys(s->parked);
+  for (GList *l = ids; l; l = l->next) {
+    ArSession *se = g_hash_table_lookup(s->parked, l->data);
+    ar_signaling_participant_gone(s, se, "shutdown");
+    g_hash_table_remove(s->by_participant, se->participant_id);
+    g_hash_table_remove(s->parked, l->data);
+  }
+}
+
 const ArSignalingRoute ar_resume_routes[] = {
-    {"resume", handle_resume},
-    {NULL},
+  {"resume", handle_resume},
+  {"leave", handle_leave},
+  {NULL},
 };

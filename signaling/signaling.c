@@ -305,6 +305,12 @@ ar_signaling_free(ArSignaling *s)
   g_free(s);
 }
 
+void
+ar_signaling_drain(ArSignaling *s)
+{
+  ar_resume_end_parked(s);
+}
+
 guint
 ar_signaling_sessions(const ArSignaling *s)
 {

@@ -35,6 +35,9 @@ const ArWsHandler *ar_signaling_ws_handler(void);
  * it to ar_visits_new() with s as user data. Main thread. */
 void ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data);
 
+/* Shutdown is starting: participants parked for resume are ended now. */
+void ar_signaling_drain(ArSignaling *s);
+
 guint ar_signaling_sessions(const ArSignaling *s);
 guint64 ar_signaling_errors(const ArSignaling *s, const char *code);
 /* Every error code counted so far ("bad_json", "rate_limited", ...). */

@@ -98,6 +98,8 @@ gboolean ar_invites_may_act_on(ArSignaling *s, ArSession *se, const char *appoin
 /* resume.c: parks a dropped participant (TRUE) or returns FALSE when it cannot be resumed. */
 extern const ArSignalingRoute ar_resume_routes[];
 gboolean ar_resume_park(ArSignaling *s, ArSession *se);
+/* Draining: ends parked participants now (their media would hold the drain). */
+void ar_resume_end_parked(ArSignaling *s);
 /* Shutdown: frees sessions still parked. */
 void ar_resume_free_parked(ArSignaling *s);
 

@@ -65,6 +65,20 @@ test('after the grace period the participant is gone: resume is refused, others 
   await late.close(); await clin.close();
 });
 
+test('leave gives the place up at once: no grace, no resume', async () => {
+  const { c: clin } = await joinedClient(server, server.links.clinician.token);
+  await clin.request('visit.join', { appointment_id: apA });
+  const { c: pat, j } = await joinedClient(server, server.links.patient.token);
+  assert.equal((await pat.request('leave')).type, 'ok');
+  const left = await clin.waitFor((m) => m.type === 'participant.left' && m.participant_id === j.participant_id, 1000);
+  assert.equal(left.role, 'patient');
+  await pat.close();
+  const again = new IdClient(server.wsUrl); await again.opened;
+  const r = await again.request('resume', { token: server.links.patient.token, participant_id: j.participant_id });
+  assert.equal(r.code, 'not_found');
+  await again.close(); await clin.close();
+});
+
 test('a live socket can be taken over by resume (network change before the server noticed)', async () => {
   const { c: old, j } = await joinedClient(server, server.links.caregiver.token);
   const neu = new IdClient(server.wsUrl); await neu.opened;
