@@ -57,9 +57,8 @@ key_of(const char *cookie_value)
   return g_compute_checksum_for_string(G_CHECKSUM_SHA256, cookie_value, -1);
 }
 
-/* The ar_session value from a Cookie header, or NULL. */
-static char *
-cookie_value(const char *header)
+char *
+ar_accounts_cookie_value(const char *header)
 {
   if (!header)
     return NULL;
@@ -155,7 +154,7 @@ gboolean
 ar_accounts_lookup(ArAccounts *a, const char *cookie_header, gint64 now_ms, gboolean touch,
                    ArAccountIdentity *out, char **key_out)
 {
-  g_autofree char *v = cookie_value(cookie_header);
+  g_autofree char *v = ar_accounts_cookie_value(cookie_header);
   if (!v)
     return FALSE;
   g_autofree char *key = key_of(v);

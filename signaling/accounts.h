@@ -33,3 +33,7 @@ gboolean ar_accounts_lookup(ArAccounts *a, const char *cookie_header, gint64 now
                             ArAccountIdentity *out, char **key);
 gboolean ar_accounts_session_alive(ArAccounts *a, const char *key, gint64 now_ms, gboolean touch);
 gint64 ar_accounts_idle_ms(const ArAccounts *a);
+
+/* The ar_session value of a Cookie header (newly allocated), or NULL when absent, empty or
+ * 128 bytes or longer. Exposed for the fuzz target. */
+char *ar_accounts_cookie_value(const char *header);
