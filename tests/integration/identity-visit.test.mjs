@@ -24,7 +24,7 @@ test('a clinician signs in with its link and enters the visit; the patient is li
   const c = await joinedClient(server, server.links.clinician.token);
   clin = c.c; ids.clinician = c.j.participant_id;
   const media = await clin.request('media.offer', { purpose: 'visit', sdp: 'v=0' });
-  assert.equal(media.code, 'bad_state', 'no visit media before visit.join');
+  assert.equal(media.code, 'bad_message', 'no visit media before visit.join without appointment_id');
   const v = await clin.request('visit.join', { appointment_id: apA });
   assert.equal(v.type, 'visit.joined');
   assert.deepEqual(v.participants.map((x) => x.role).sort(), ['clinician', 'patient']);
