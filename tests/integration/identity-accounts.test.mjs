@@ -78,6 +78,25 @@ test('the WebSocket joins by cookie: join without token, then whoami', async () 
   await anon.close();
 });
 
+test('a cookie session resumes with its cookie, not without it', async () => {
+  const r = await login(server, creds.login, creds.password);
+  const c = new IdClient(server.wsUrl, { headers: { cookie: r.cookie } });
+  await c.opened;
+  const j = await c.request('join', {});
+  await c.kill();
+  const stranger = new IdClient(server.wsUrl);
+  await stranger.opened;
+  assert.equal((await stranger.request('resume', { participant_id: j.participant_id })).code, 'invalid_token');
+  const back = new IdClient(server.wsUrl, { headers: { cookie: r.cookie } });
+  await back.opened;
+  const res = await back.request('resume', { participant_id: j.participant_id });
+  assert.equal(res.type, 'resumed', JSON.stringify(res));
+  assert.equal(res.participant_id, j.participant_id);
+  assert.equal((await back.request('whoami')).auth, 'cookie');
+  assert.equal((await back.request('leave')).type, 'ok');
+  await back.close(); await stranger.close();
+});
+
 test('logout ends the session: the cookie no longer works, its WebSocket is closed', async () => {
   const r = await login(server, creds.login, creds.password);
   const c = new IdClient(server.wsUrl, { headers: { cookie: r.cookie } });
