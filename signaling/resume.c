@@ -198,7 +198,7 @@ ar_resume_end_parked(ArSignaling *s)
 }
 
 const ArSignalingRoute ar_resume_routes[] = {
-  {"resume", handle_resume},
-  {"leave", handle_leave},
-  {NULL},
+    {"resume", handle_resume},
+    {"leave", handle_leave},
+    {NULL},
 };

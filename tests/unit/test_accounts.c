@@ -11,13 +11,13 @@ test_cookie_value(void)
   static const struct {
     const char *header, *want;
   } cases[] = {
-    {"ar_session=abc", "abc"},
-    {"theme=dark; ar_session=x_y-z; lang=en", "x_y-z"},
-    {"ar_session=; ar_session=second", "second"},
-    {"xar_session=nope", NULL},
-    {"ar_sessionx=nope", NULL},
-    {"", NULL},
-    {"ar_session", NULL},
+      {"ar_session=abc", "abc"},
+      {"theme=dark; ar_session=x_y-z; lang=en", "x_y-z"},
+      {"ar_session=; ar_session=second", "second"},
+      {"xar_session=nope", NULL},
+      {"ar_sessionx=nope", NULL},
+      {"", NULL},
+      {"ar_session", NULL},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *v = ar_accounts_cookie_value(cases[i].header);
@@ -36,13 +36,13 @@ store_with_session(const char *cookie, gint64 last_seen_ms)
   g_assert_nonnull(st);
   g_autofree char *key = g_compute_checksum_for_string(G_CHECKSUM_SHA256, cookie, -1);
   g_autofree char *sql = g_strdup_printf(
-    "INSERT INTO clinic VALUES ('cl1','c','UTC');"
-    "INSERT INTO practitioner (id, clinic_id, display_name, role) VALUES ('prac1','cl1','d',"
-    "'clinician');"
-    "INSERT INTO account VALUES ('acc1','prac1','doc','$scrypt$x',0);"
-    "INSERT INTO account_session (key, account_id, created_at, last_seen) VALUES ('%s','acc1',"
-    "0,%" G_GINT64_FORMAT ");",
-    key, last_seen_ms);
+      "INSERT INTO clinic VALUES ('cl1','c','UTC');"
+      "INSERT INTO practitioner (id, clinic_id, display_name, role) VALUES ('prac1','cl1','d',"
+      "'clinician');"
+      "INSERT INTO account VALUES ('acc1','prac1','doc','$scrypt$x',0);"
+      "INSERT INTO account_session (key, account_id, created_at, last_seen) VALUES ('%s','acc1',"
+      "0,%" G_GINT64_FORMAT ");",
+      key, last_seen_ms);
   g_assert_true(ar_store_exec(st, sql, NULL));
   return st;
 }
