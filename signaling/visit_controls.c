@@ -177,8 +177,9 @@ handle_visit_remove(ArSignaling *s, ArSession *se, const ArMsg *m)
   g_autofree char *detail =
       g_strdup_printf("{\"participant\":\"%s\",\"subject\":\"%s\",\"token_id\":\"%s\"}",
                       t->participant_id, t->claims.subject_id, t->token_id);
-  /* Its link stops working for this visit: a removed guest cannot simply rejoin. */
-  if (t->token_id[0])
+  /* Its link stops working for this visit: a removed guest cannot simply rejoin. A clinic-wide
+   * link (another clinician, staff) is not this visit's to revoke. */
+  if (t->token_id[0] && g_str_equal(t->claims.visit_id, ap))
     ar_invites_revoke(s, t->token_id, "removed");
   ar_signaling_audit(s, se->claims.subject_id, "visit.remove", "appointment", ap, "success",
                      detail);
