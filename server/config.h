@@ -44,6 +44,15 @@ typedef struct {
   char *media_public_ip;              /* "" = announce local addresses */
   gboolean media_ice_tcp;
 
+  /* [signaling] */
+  int idle_logoff_minutes;
+  int idle_logoff_seconds; /* > 0 overrides idle_logoff_minutes (tests, kiosks) */
+  int grace_seconds;
+  int max_connections_per_ip;
+  int max_connections_per_token;
+  int ip_messages_per_second;
+  int logins_per_minute;
+
   /* [store] */
   char *store_path;
 
