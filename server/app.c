@@ -6,6 +6,7 @@
 #include "cert.h"
 #include "http_server.h"
 #include "metrics.h"
+#include "scheduler.h"
 #include "signaling.h"
 #include "srtp.h"
 #include "store.h"
@@ -35,6 +36,7 @@ struct ArApp {
   ArMediaContext **media; /* one per worker */
   ArVisits *visits;
   ArSignaling *signaling;
+  ArScheduler *scheduler;
   ArHttpServer *http;
   gboolean draining;
   gboolean srtp_openssl;
@@ -248,6 +250,7 @@ start_listener(ArApp *app, GError **error)
   ar_http_server_route(app->http, "/readyz", FALSE, handle_readyz, app);
   ar_http_server_route(app->http, "/metrics", FALSE, handle_metrics, app);
   ar_http_server_set_ws_handler(app->http, ar_signaling_ws_handler(), app->signaling);
+  ar_scheduler_register_routes(app->scheduler, app->http);
   return ar_http_server_start(app->http, app->loop, error);
 }
 
@@ -286,6 +289,27 @@ start_media(ArApp *app, GMainLoop *loop, GError **error)
   return TRUE;
 }
 
+static gboolean
+start_scheduler(ArApp *app, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  ArSchedulerOptions o = {.store = app->store,
+                          .keys = app->keys,
+                          .public_url = app->public_url,
+                          .webhook_url = cfg->sched_webhook_url,
+                          .webhook_max_attempts = (guint)cfg->sched_webhook_max_attempts,
+                          .api_token = cfg->sched_api_token};
+  ar_scheduler_policy_from_config(&o.policy, (guint)cfg->sched_wave_size,
+                                  cfg->sched_expiry_same_day_s, cfg->sched_expiry_later_s,
+                                  cfg->sched_min_answer_s, cfg->sched_min_notice_s,
+                                  cfg->sched_online_only_s);
+  app->scheduler = ar_scheduler_new(&o, error);
+  if (!app->scheduler)
+    return FALSE;
+  ar_scheduler_set_signaling(app->scheduler, app->signaling);
+  return TRUE;
+}
+
 ArApp *
 ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GError **error)
 {
@@ -311,7 +335,7 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
                             .store = app->store, .keys = app->keys, .visits = app->visits};
   app->signaling = ar_signaling_new(&sig);
-  if (!start_listener(app, error))
+  if (!start_scheduler(app, error) || !start_listener(app, error))
     return NULL;
   g_message("anteroom %s listening on https://%s:%d with %u media workers", AR_VERSION,
             cfg->listen_address, cfg->port, ar_worker_pool_size(app->workers));
@@ -334,6 +358,7 @@ ar_app_free(ArApp *app)
     ar_media_context_free(app->media[i]);
   g_clear_pointer(&app->media, g_free);
   g_clear_pointer(&app->cert, ar_cert_unref);
+  g_clear_pointer(&app->scheduler, ar_scheduler_free);
   g_clear_pointer(&app->signaling, ar_signaling_free);
   g_clear_pointer(&app->store, ar_store_close);
   g_clear_pointer(&app->keys, ar_token_keyring_free);

@@ -46,6 +46,14 @@ typedef struct {
 
   /* [store] */
   char *store_path;
+
+  /* [scheduling] */
+  char *sched_api_token;   /* "" = staff scheduling API disabled */
+  char *sched_webhook_url; /* "" = outbox kept, nothing delivered */
+  int sched_wave_size;     /* 0 = growing waves; k = k offers at a time */
+  int sched_expiry_same_day_s, sched_expiry_later_s, sched_min_answer_s, sched_min_notice_s;
+  int sched_online_only_s;
+  int sched_webhook_max_attempts;
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

@@ -155,6 +155,7 @@ handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
         se->participant_id);
   g_info("joined role=%s participant=%s", ar_token_role_to_string(c.role), se->participant_id);
   reply_joined(se, m);
+  ar_signaling_scheduler_presence(s, se, TRUE);
 }
 
 const ArSignalingRoute ar_join_routes[] = {

@@ -70,6 +70,7 @@ static const ArSignalingRoute *const route_tables[] = {
   core_routes,
   ar_join_routes,
   ar_media_routes,
+  ar_scheduler_routes,
 };
 
 static void
@@ -138,6 +139,7 @@ on_close(ArWsConn *c, gpointer user_data)
   if (!se)
     return;
   ar_signaling_media_session_closed(s, se);
+  ar_signaling_scheduler_presence(s, se, FALSE);
   if (se->participant_id)
     g_hash_table_remove(s->by_participant, se->participant_id);
   g_hash_table_remove(s->sessions, c);

@@ -26,6 +26,7 @@ struct ArSignaling {
   GHashTable *sessions;       /* ArWsConn* -> ArSession* */
   GHashTable *by_participant; /* participant id -> ArSession* */
   GHashTable *error_counts;   /* code -> count */
+  struct ArScheduler *scheduler; /* offers and self-service; NULL until set */
 };
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
@@ -45,6 +46,10 @@ gboolean ar_signaling_require_join(ArSignaling *s, ArSession *se, const ArMsg *m
 
 /* join.c */
 extern const ArSignalingRoute ar_join_routes[];
+
+/* scheduler_ws.c: offers and the patient's own appointment; presence for live offers */
+extern const ArSignalingRoute ar_scheduler_routes[];
+void ar_signaling_scheduler_presence(ArSignaling *s, ArSession *se, gboolean present);
 
 /* media_signaling.c */
 extern const ArSignalingRoute ar_media_routes[];
