@@ -202,7 +202,8 @@ read_resource(ArScheduler *s, const char *type, const char *id, GError **error)
               type);
     return NULL;
   }
-  ar_fhir_fail(error, AR_FHIR_ERROR_NOT_FOUND, "%s/%s does not exist", type, id);
+  g_autofree char *fid = ar_fhir_id_from_store(id);
+  ar_fhir_fail(error, AR_FHIR_ERROR_NOT_FOUND, "%s/%s does not exist", type, fid);
   return NULL;
 }
 
@@ -283,7 +284,8 @@ search_param(Query *q, const char *type, const char *name, const char *value, GE
   if (g_str_equal(name, "_count") || g_str_equal(name, "_format"))
     return TRUE;
   if (g_str_equal(name, "_id")) {
-    where(q, "t.id = ?", value);
+    g_autofree char *id = ar_fhir_id_to_store(value);
+    where(q, "t.id = ?", id);
     return TRUE;
   }
   if ((slot || appt) && g_str_equal(name, "status")) {
@@ -454,13 +456,12 @@ write_slot(ArFhirTx *tx, ArFhirSlot *in, const char *id, gboolean *created, GErr
     sqlite3_bind_int64(st, 3, in->end_us / SEC_US);
     sqlite3_bind_int64(st, 4, in->start_us / SEC_US);
     if (sqlite3_step(st) == SQLITE_ROW) {
-      g_autofree char *other = g_strdup((const char *)sqlite3_column_text(st, 0));
+      g_autofree char *other = ar_fhir_id_from_store((const char *)sqlite3_column_text(st, 0));
       g_autofree char *a = ar_fhir_format_instant(sqlite3_column_int64(st, 1) * SEC_US);
       g_autofree char *b = ar_fhir_format_instant(sqlite3_column_int64(st, 2) * SEC_US);
       sqlite3_reset(st);
       ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT,
-                "Slot: overlaps Slot/%s (%s to %s) in Schedule/%s", other, a, b,
-                in->schedule_id);
+                "Slot: overlaps Slot/%s (%s to %s) in its Schedule", other, a, b);
       return NULL;
     }
     sqlite3_reset(st);
@@ -564,10 +565,12 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
       AR_SCHED_LIVE_STATUSES,
       in->slot_id, new_id);
     gboolean mine = old.slot_id && g_str_equal(old.slot_id, in->slot_id);
+    g_autofree char *fslot = ar_fhir_id_from_store(in->slot_id);
+    g_autofree char *fholder = holder ? ar_fhir_id_from_store(holder) : NULL;
     if (is_live(in->status) && (holder || (!mine && !g_str_equal(slot.status, "free")))) {
       ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT, "Appointment.slot: Slot/%s is already %s%s%s",
-                in->slot_id, holder ? "booked by Appointment/" : slot.status,
-                holder ? holder : "", "");
+                fslot, fholder ? "booked by Appointment/" : slot.status,
+                fholder ? fholder : "", "");
       return NULL;
     }
   }
@@ -730,7 +733,8 @@ create_or_update(ArScheduler *s, const char *type, const char *id, const ArHttpR
   }
   ar_fhir_run_after(&tx);
   g_array_unref(tx.after);
-  g_autofree char *location = g_strdup_printf("%s/fhir/%s/%s", s->public_url, type, new_id);
+  g_autofree char *fid = ar_fhir_id_from_store(new_id);
+  g_autofree char *location = g_strdup_printf("%s/fhir/%s/%s", s->public_url, type, fid);
   ar_http_response_header(resp, "Location", location);
   ar_fhir_reply(resp, created ? 201 : 200, read_resource(s, type, new_id, NULL));
 }
@@ -760,13 +764,15 @@ handle_fhir(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
   } else if (n == 1 && g_str_equal(m, "POST")) {
     create_or_update(s, parts[0], NULL, req, resp);
   } else if (n == 2 && g_str_equal(m, "GET")) {
-    JsonNode *r = read_resource(s, parts[0], parts[1], &error);
+    g_autofree char *id = ar_fhir_id_to_store(parts[1]);
+    JsonNode *r = read_resource(s, parts[0], id, &error);
     if (r)
       ar_fhir_reply(resp, 200, r);
     else
       ar_fhir_reply_error(resp, error);
   } else if (n == 2 && g_str_equal(m, "PUT")) {
-    create_or_update(s, parts[0], parts[1], req, resp);
+    g_autofree char *id = ar_fhir_id_to_store(parts[1]);
+    create_or_update(s, parts[0], id, req, resp);
   } else {
     ar_fhir_fail(&error, AR_FHIR_ERROR_NOT_SUPPORTED, "%s %s is not a supported interaction", m,
               req->path);

@@ -57,13 +57,15 @@ bundle_entry(ArFhirTx *tx, JsonObject *entry, guint i, GHashTable *map, JsonBuil
   resolve_refs(res, map);
   gboolean created = FALSE;
   g_autoptr(GError) why = NULL;
-  g_autofree char *id = ar_fhir_write_resource(tx, parts[0], res, put ? parts[1] : NULL, &created, &why);
+  g_autofree char *want = put ? ar_fhir_id_to_store(parts[1]) : NULL;
+  g_autofree char *id = ar_fhir_write_resource(tx, parts[0], res, want, &created, &why);
   if (!id) {
     g_set_error(error, why->domain, why->code, "Bundle.entry[%u]: %s", i, why->message);
     return FALSE;
   }
   const char *full = json_object_get_string_member_with_default(entry, "fullUrl", NULL);
-  g_autofree char *location = g_strdup_printf("%s/%s", parts[0], id);
+  g_autofree char *fid = ar_fhir_id_from_store(id);
+  g_autofree char *location = g_strdup_printf("%s/%s", parts[0], fid);
   if (full)
     g_hash_table_replace(map, g_strdup(full), g_strdup(location));
   json_builder_begin_object(out);

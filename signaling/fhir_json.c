@@ -85,6 +85,18 @@ ar_fhir_format_instant(gint64 us)
 }
 
 char *
+ar_fhir_id_from_store(const char *store_id)
+{
+  return g_strdelimit(g_strdup(store_id), "_", '-');
+}
+
+char *
+ar_fhir_id_to_store(const char *fhir_id)
+{
+  return g_strdelimit(g_strdup(fhir_id), "-", '_');
+}
+
+char *
 ar_fhir_reference_id(const char *reference, const char *type)
 {
   if (!reference || !*reference)
@@ -92,8 +104,7 @@ ar_fhir_reference_id(const char *reference, const char *type)
   const char *slash = strrchr(reference, '/');
   if (slash) {
     gsize tlen = strlen(type);
-    if ((gsize)(slash - reference) < tlen ||
-        strncmp(slash - tlen, type, tlen) != 0 ||
+    if ((gsize)(slash - reference) < tlen || strncmp(slash - tlen, type, tlen) != 0 ||
         (slash - tlen > reference && slash[-(gssize)tlen - 1] != '/'))
       return NULL;
     reference = slash + 1;
@@ -101,7 +112,7 @@ ar_fhir_reference_id(const char *reference, const char *type)
   for (const char *p = reference; *p; p++)
     if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.' && *p != '_')
       return NULL;
-  return *reference && strlen(reference) <= 64 ? g_strdup(reference) : NULL;
+  return *reference && strlen(reference) <= 64 ? ar_fhir_id_to_store(reference) : NULL;
 }
 
 /* ---- parsing ----------------------------------------------------------------------------- */
@@ -416,7 +427,8 @@ member_instant(JsonBuilder *b, const char *name, gint64 us)
 static void
 reference(JsonBuilder *b, const char *name, const char *type, const char *id)
 {
-  g_autofree char *ref = g_strdup_printf("%s/%s", type, id);
+  g_autofree char *fid = ar_fhir_id_from_store(id);
+  g_autofree char *ref = g_strdup_printf("%s/%s", type, fid);
   json_builder_set_member_name(b, name);
   json_builder_begin_object(b);
   member_str(b, "reference", ref);
@@ -457,8 +469,10 @@ begin(const char *type, const char *id)
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   member_str(b, "resourceType", type);
-  if (id)
-    member_str(b, "id", id);
+  if (id) {
+    g_autofree char *fid = ar_fhir_id_from_store(id);
+    member_str(b, "id", fid);
+  }
   return b;
 }
 
@@ -489,7 +503,8 @@ ar_fhir_appointment_to_json(const ArFhirAppointment *a)
   if (a->slot_id) {
     json_builder_set_member_name(b, "slot");
     json_builder_begin_array(b);
-    g_autofree char *ref = g_strdup_printf("Slot/%s", a->slot_id);
+    g_autofree char *fid = ar_fhir_id_from_store(a->slot_id);
+    g_autofree char *ref = g_strdup_printf("Slot/%s", fid);
     json_builder_begin_object(b);
     member_str(b, "reference", ref);
     json_builder_end_object(b);
@@ -539,7 +554,8 @@ ar_fhir_schedule_to_json(const char *id, const char *practitioner_id, gboolean a
   json_builder_add_boolean_value(b, active);
   json_builder_set_member_name(b, "actor");
   json_builder_begin_array(b);
-  g_autofree char *ref = g_strdup_printf("Practitioner/%s", practitioner_id);
+  g_autofree char *fid = ar_fhir_id_from_store(practitioner_id);
+  g_autofree char *ref = g_strdup_printf("Practitioner/%s", fid);
   json_builder_begin_object(b);
   member_str(b, "reference", ref);
   json_builder_end_object(b);

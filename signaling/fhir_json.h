@@ -56,7 +56,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ArFhirAppointment, ar_fhir_appointment_clear)
 gboolean ar_fhir_parse_slot(JsonNode *node, ArFhirSlot *out, GError **error);
 gboolean ar_fhir_parse_appointment(JsonNode *node, ArFhirAppointment *out, GError **error);
 
-/* "Slot/abc" -> "abc" when the type matches (or the reference is a bare id); NULL otherwise. */
+/* FHIR ids are [A-Za-z0-9-.]{1,64}; store ids use '_' (and never '-'): "slot_3f9a" is
+ * "slot-3f9a" on the wire. The mapping is one-to-one both ways. */
+char *ar_fhir_id_from_store(const char *store_id);
+char *ar_fhir_id_to_store(const char *fhir_id);
+/* "Slot/slot-abc" -> "slot_abc" (the store id) when the type matches (or the reference is a bare
+ * id); NULL otherwise. */
 char *ar_fhir_reference_id(const char *reference, const char *type);
 /* instant ("2026-11-23T10:00:00Z", zone required) -> UTC microseconds; FALSE if unreadable. */
 gboolean ar_fhir_parse_instant(const char *text, gint64 *us);
