@@ -77,7 +77,7 @@ prep(ArScheduler *s, const char *sql, GError **error)
   sqlite3_stmt *st = ar_store_prepare(s->store, sql, NULL);
   if (!st)
     ar_fhir_fail(error, AR_FHIR_ERROR_PROCESSING, "the store failed: %s",
-              sqlite3_errmsg(ar_store_db(s->store)));
+                 sqlite3_errmsg(ar_store_db(s->store)));
   return st;
 }
 
@@ -172,7 +172,7 @@ read_resource(ArScheduler *s, const char *type, const char *id, GError **error)
       return ar_fhir_appointment_to_json(&a);
   } else if (g_str_equal(type, "Practitioner")) {
     sqlite3_stmt *st =
-      prep(s, "SELECT display_name, active, role FROM practitioner WHERE id = ?", error);
+        prep(s, "SELECT display_name, active, role FROM practitioner WHERE id = ?", error);
     if (!st)
       return NULL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -198,8 +198,8 @@ read_resource(ArScheduler *s, const char *type, const char *id, GError **error)
       return n;
   } else {
     ar_fhir_fail(error, AR_FHIR_ERROR_NOT_SUPPORTED,
-              "resource type %s is not served here (Slot, Appointment, Practitioner, Schedule)",
-              type);
+                 "resource type %s is not served here (Slot, Appointment, Practitioner, Schedule)",
+                 type);
     return NULL;
   }
   g_autofree char *fid = ar_fhir_id_from_store(id);
@@ -240,7 +240,7 @@ date_clause(Query *q, const char *column, const char *param, const char *value, 
   } else {
     if (!ar_fhir_parse_instant(value, &lo))
       return ar_fhir_fail(error, AR_FHIR_ERROR_VALUE,
-                       "%s: \"%s\" is not a date or instant with a zone", param, value);
+                          "%s: \"%s\" is not a date or instant with a zone", param, value);
     hi = lo + SEC_US;
   }
   g_autofree char *l = g_strdup_printf("%" G_GINT64_FORMAT, lo / SEC_US);
@@ -260,7 +260,7 @@ date_clause(Query *q, const char *column, const char *param, const char *value, 
     where(q, lt, h);
   } else {
     return ar_fhir_fail(error, AR_FHIR_ERROR_NOT_SUPPORTED,
-                     "%s: prefix \"%s\" is not supported (eq, ge, gt, le, lt)", param, prefix);
+                        "%s: prefix \"%s\" is not supported (eq, ge, gt, le, lt)", param, prefix);
   }
   return TRUE;
 }
@@ -271,8 +271,8 @@ ref_clause(Query *q, const char *clause, const char *param, const char *value, c
 {
   g_autofree char *id = ar_fhir_reference_id(value, type);
   if (!id)
-    return ar_fhir_fail(error, AR_FHIR_ERROR_VALUE, "%s: \"%s\" is not a %s reference", param, value,
-                     type);
+    return ar_fhir_fail(error, AR_FHIR_ERROR_VALUE, "%s: \"%s\" is not a %s reference", param,
+                        value, type);
   where(q, clause, id);
   return TRUE;
 }
@@ -314,8 +314,8 @@ search_param(Query *q, const char *type, const char *name, const char *value, GE
     return TRUE;
   }
   return ar_fhir_fail(error, AR_FHIR_ERROR_NOT_SUPPORTED,
-                   "search parameter \"%s\" is not supported for %s (see docs/api.md)", name,
-                   type);
+                      "search parameter \"%s\" is not supported for %s (see docs/api.md)", name,
+                      type);
 }
 
 static void
@@ -391,7 +391,7 @@ exec_text(ArScheduler *s, GError **error, const char *sql, const char *a, const 
     sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
   if (!ar_store_step_done(s->store, st, NULL))
     return ar_fhir_fail(error, AR_FHIR_ERROR_PROCESSING, "the store failed: %s",
-                     sqlite3_errmsg(ar_store_db(s->store)));
+                        sqlite3_errmsg(ar_store_db(s->store)));
   return TRUE;
 }
 
@@ -405,8 +405,8 @@ first_text(ArScheduler *s, const char *sql, const char *a, const char *b)
   if (b)
     sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
   char *v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)
-              ? g_strdup((const char *)sqlite3_column_text(st, 0))
-              : NULL;
+                ? g_strdup((const char *)sqlite3_column_text(st, 0))
+                : NULL;
   sqlite3_reset(st);
   return v;
 }
@@ -414,7 +414,7 @@ first_text(ArScheduler *s, const char *sql, const char *a, const char *b)
 static gboolean
 is_live(const char *status)
 {
-  static const char *const live[] = {"proposed", "pending",    "booked",   "arrived",
+  static const char *const live[] = {"proposed",   "pending",   "booked", "arrived",
                                      "checked-in", "fulfilled", NULL};
   return g_strv_contains(live, status);
 }
@@ -425,30 +425,31 @@ write_slot(ArFhirTx *tx, ArFhirSlot *in, const char *id, gboolean *created, GErr
 {
   ArScheduler *s = tx->s;
   g_autofree char *sched =
-    first_text(s, "SELECT id FROM schedule WHERE id = ?", in->schedule_id, NULL);
+      first_text(s, "SELECT id FROM schedule WHERE id = ?", in->schedule_id, NULL);
   if (!sched) {
     ar_fhir_fail(error, AR_FHIR_ERROR_NOT_FOUND, "Slot.schedule: Schedule/%s does not exist",
-              in->schedule_id);
+                 in->schedule_id);
     return NULL;
   }
   g_auto(ArFhirSlot) old = {0};
   *created = !id || !load_slot(s, id, &old);
   g_autofree char *new_id = id ? g_strdup(id) : ar_store_new_id("slot");
   g_autofree char *holder = first_text(
-    s, "SELECT id FROM appointment WHERE slot_id = ? AND status IN " AR_SCHED_LIVE_STATUSES,
-    new_id, NULL);
+      s, "SELECT id FROM appointment WHERE slot_id = ? AND status IN " AR_SCHED_LIVE_STATUSES,
+      new_id, NULL);
   if (holder && (g_str_equal(in->status, "free") || in->start_us != old.start_us ||
                  in->end_us != old.end_us)) {
     ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT,
-              "Slot/%s is held by Appointment/%s: cancel the appointment first", new_id, holder);
+                 "Slot/%s is held by Appointment/%s: cancel the appointment first", new_id, holder);
     return NULL;
   }
   if (!g_str_equal(in->status, "entered-in-error")) {
-    sqlite3_stmt *st = prep(s,
-                            "SELECT id, start_ts, end_ts FROM slot WHERE schedule_id = ? AND id != ?"
-                            " AND status != 'entered-in-error' AND start_ts < ? AND end_ts > ?"
-                            " LIMIT 1",
-                            error);
+    sqlite3_stmt *st =
+        prep(s,
+             "SELECT id, start_ts, end_ts FROM slot WHERE schedule_id = ? AND id != ?"
+             " AND status != 'entered-in-error' AND start_ts < ? AND end_ts > ?"
+             " LIMIT 1",
+             error);
     if (!st)
       return NULL;
     sqlite3_bind_text(st, 1, in->schedule_id, -1, SQLITE_STATIC);
@@ -461,7 +462,7 @@ write_slot(ArFhirTx *tx, ArFhirSlot *in, const char *id, gboolean *created, GErr
       g_autofree char *b = ar_fhir_format_instant(sqlite3_column_int64(st, 2) * SEC_US);
       sqlite3_reset(st);
       ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT,
-                "Slot: overlaps Slot/%s (%s to %s) in its Schedule", other, a, b);
+                   "Slot: overlaps Slot/%s (%s to %s) in its Schedule", other, a, b);
       return NULL;
     }
     sqlite3_reset(st);
@@ -484,7 +485,7 @@ write_slot(ArFhirTx *tx, ArFhirSlot *in, const char *id, gboolean *created, GErr
   sqlite3_bind_text(st, 7, new_id, -1, SQLITE_STATIC);
   if (!ar_store_step_done(s->store, st, NULL)) {
     ar_fhir_fail(error, AR_FHIR_ERROR_PROCESSING, "the store refused the Slot: %s",
-              sqlite3_errmsg(ar_store_db(s->store)));
+                 sqlite3_errmsg(ar_store_db(s->store)));
     return NULL;
   }
   if (g_str_equal(in->status, "free") && in->start_us > tx->now * SEC_US)
@@ -502,14 +503,14 @@ check_actors(ArScheduler *s, const ArFhirAppointment *in, char **practitioner, G
     gboolean patient = g_str_equal(p->kind, "patient");
     if (g_str_equal(p->kind, "caregiver"))
       continue; /* RelatedPerson: an invitee, not a record here */
-    g_autofree char *found =
-      first_text(s, patient ? "SELECT id FROM patient WHERE id = ?"
-                            : "SELECT id FROM practitioner WHERE id = ?",
-                 p->actor_id, NULL);
+    g_autofree char *found = first_text(s,
+                                        patient ? "SELECT id FROM patient WHERE id = ?"
+                                                : "SELECT id FROM practitioner WHERE id = ?",
+                                        p->actor_id, NULL);
     if (!found)
       return ar_fhir_fail(error, AR_FHIR_ERROR_NOT_FOUND,
-                       "Appointment.participant[%u].actor: %s/%s does not exist", i,
-                       patient ? "Patient" : "Practitioner", p->actor_id);
+                          "Appointment.participant[%u].actor: %s/%s does not exist", i,
+                          patient ? "Patient" : "Practitioner", p->actor_id);
     if (g_str_equal(p->kind, "practitioner") && !*practitioner)
       *practitioner = g_strdup(p->actor_id);
   }
@@ -542,11 +543,11 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
     g_auto(ArFhirSlot) slot = {0};
     if (!load_slot(s, in->slot_id, &slot)) {
       ar_fhir_fail(error, AR_FHIR_ERROR_NOT_FOUND, "Appointment.slot: Slot/%s does not exist",
-                in->slot_id);
+                   in->slot_id);
       return NULL;
     }
     g_autofree char *sp =
-      first_text(s, "SELECT practitioner_id FROM schedule WHERE id = ?", slot.schedule_id, NULL);
+        first_text(s, "SELECT practitioner_id FROM schedule WHERE id = ?", slot.schedule_id, NULL);
     if (!practitioner)
       practitioner = g_strdup(sp);
     if (!in->start_us) {
@@ -555,43 +556,43 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
     }
     if (in->start_us != slot.start_us || in->end_us != slot.end_us) {
       ar_fhir_fail(error, AR_FHIR_ERROR_INVARIANT,
-                "Appointment.start/end: must match Slot/%s (the booked slot's times)",
-                in->slot_id);
+                   "Appointment.start/end: must match Slot/%s (the booked slot's times)",
+                   in->slot_id);
       return NULL;
     }
-    g_autofree char *holder = first_text(
-      s,
-      "SELECT id FROM appointment WHERE slot_id = ? AND id != ? AND status IN "
-      AR_SCHED_LIVE_STATUSES,
-      in->slot_id, new_id);
+    g_autofree char *holder = first_text(s,
+                                         "SELECT id FROM appointment WHERE slot_id = ? AND id != ? "
+                                         "AND status IN " AR_SCHED_LIVE_STATUSES,
+                                         in->slot_id, new_id);
     gboolean mine = old.slot_id && g_str_equal(old.slot_id, in->slot_id);
     g_autofree char *fslot = ar_fhir_id_from_store(in->slot_id);
     g_autofree char *fholder = holder ? ar_fhir_id_from_store(holder) : NULL;
     if (is_live(in->status) && (holder || (!mine && !g_str_equal(slot.status, "free")))) {
       ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT, "Appointment.slot: Slot/%s is already %s%s%s",
-                fslot, fholder ? "booked by Appointment/" : slot.status,
-                fholder ? fholder : "", "");
+                   fslot, fholder ? "booked by Appointment/" : slot.status, fholder ? fholder : "",
+                   "");
       return NULL;
     }
   }
   if (!practitioner) {
     ar_fhir_fail(error, AR_FHIR_ERROR_REQUIRED,
-              "Appointment.participant: a Practitioner participant (or a slot) is required");
+                 "Appointment.participant: a Practitioner participant (or a slot) is required");
     return NULL;
   }
   if (!in->start_us) {
     ar_fhir_fail(error, AR_FHIR_ERROR_NOT_SUPPORTED,
-              "Appointment.start/end: required by this server (no open-ended requests)");
+                 "Appointment.start/end: required by this server (no open-ended requests)");
     return NULL;
   }
   sqlite3_stmt *st = prep(
-    s,
-    *created ? "INSERT INTO appointment (patient_id, practitioner_id, slot_id, status, visit_type,"
-               " modality, start_ts, end_ts, created_at, id) VALUES (?,?,?,?,?,?,?,?,?,?)"
-             : "UPDATE appointment SET patient_id = ?, practitioner_id = ?, slot_id = ?,"
-               " status = ?, visit_type = ?, modality = ?, start_ts = ?, end_ts = ?,"
-               " created_at = COALESCE(created_at, ?) WHERE id = ?",
-    error);
+      s,
+      *created
+          ? "INSERT INTO appointment (patient_id, practitioner_id, slot_id, status, visit_type,"
+            " modality, start_ts, end_ts, created_at, id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+          : "UPDATE appointment SET patient_id = ?, practitioner_id = ?, slot_id = ?,"
+            " status = ?, visit_type = ?, modality = ?, start_ts = ?, end_ts = ?,"
+            " created_at = COALESCE(created_at, ?) WHERE id = ?",
+      error);
   if (!st)
     return NULL;
   sqlite3_bind_text(st, 1, patient_of(in), -1, SQLITE_STATIC);
@@ -607,7 +608,7 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
   if (!ar_store_step_done(s->store, st, NULL)) {
     /* The unique index on live appointments per slot is the last word on double booking. */
     ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT, "the store refused the Appointment: %s",
-              sqlite3_errmsg(ar_store_db(s->store)));
+                 sqlite3_errmsg(ar_store_db(s->store)));
     return NULL;
   }
   if (!exec_text(s, error, "DELETE FROM appointment_participant WHERE appointment_id = ?", new_id,
@@ -625,8 +626,8 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
       return ar_fhir_fail(error, AR_FHIR_ERROR_PROCESSING, "participant not stored"), NULL;
   }
   /* The slot follows the appointment: booked holds it, an ended appointment frees it. */
-  if (old.slot_id && (!in->slot_id || !g_str_equal(old.slot_id, in->slot_id) ||
-                      !is_live(in->status))) {
+  if (old.slot_id &&
+      (!in->slot_id || !g_str_equal(old.slot_id, in->slot_id) || !is_live(in->status))) {
     gboolean noshow = g_str_equal(in->status, "noshow");
     if (!noshow && !exec_text(s, error,
                               "UPDATE slot SET status = 'free', opened_reason = 'cancelled'"
@@ -647,8 +648,8 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
 
 /* Parses and writes one resource; fills the Location. */
 char *
-ar_fhir_write_resource(ArFhirTx *tx, const char *type, JsonNode *body, const char *id, gboolean *created,
-               GError **error)
+ar_fhir_write_resource(ArFhirTx *tx, const char *type, JsonNode *body, const char *id,
+                       gboolean *created, GError **error)
 {
   char *new_id = NULL;
   if (g_str_equal(type, "Slot")) {
@@ -657,7 +658,7 @@ ar_fhir_write_resource(ArFhirTx *tx, const char *type, JsonNode *body, const cha
       return NULL;
     if (id && slot.id && !g_str_equal(id, slot.id)) {
       ar_fhir_fail(error, AR_FHIR_ERROR_VALUE, "Slot.id: \"%s\" does not match the URL's %s",
-                slot.id, id);
+                   slot.id, id);
       return NULL;
     }
     new_id = write_slot(tx, &slot, id, created, error);
@@ -667,13 +668,13 @@ ar_fhir_write_resource(ArFhirTx *tx, const char *type, JsonNode *body, const cha
       return NULL;
     if (id && a.id && !g_str_equal(id, a.id)) {
       ar_fhir_fail(error, AR_FHIR_ERROR_VALUE, "Appointment.id: \"%s\" does not match the URL's %s",
-                a.id, id);
+                   a.id, id);
       return NULL;
     }
     new_id = write_appointment(tx, &a, id, created, error);
   } else {
     ar_fhir_fail(error, AR_FHIR_ERROR_NOT_SUPPORTED,
-              "%s cannot be created or updated here (Slot and Appointment can)", type);
+                 "%s cannot be created or updated here (Slot and Appointment can)", type);
     return NULL;
   }
   if (new_id) {
@@ -695,7 +696,7 @@ ar_fhir_parse_body(const ArHttpRequest *req, GError **error)
   g_autoptr(GError) why = NULL;
   if (!data || !len || !json_parser_load_from_data(p, data, (gssize)len, &why)) {
     ar_fhir_fail(error, AR_FHIR_ERROR_STRUCTURE, "the body is not JSON%s%s", why ? ": " : "",
-              why ? why->message : "");
+                 why ? why->message : "");
     return NULL;
   }
   return json_node_copy(json_parser_get_root(p));
@@ -746,7 +747,7 @@ handle_fhir(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
   g_autoptr(GError) error = NULL;
   if (!ar_scheduler_staff_authorized(s, req)) {
     ar_fhir_fail(&error, AR_FHIR_ERROR_FORBIDDEN,
-              "authentication required: Authorization: Bearer <[scheduling] api_token>");
+                 "authentication required: Authorization: Bearer <[scheduling] api_token>");
     ar_http_response_header(resp, "WWW-Authenticate", "Bearer realm=\"anteroom\"");
     ar_fhir_reply_error(resp, error);
     return;
@@ -775,7 +776,7 @@ handle_fhir(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
     create_or_update(s, parts[0], id, req, resp);
   } else {
     ar_fhir_fail(&error, AR_FHIR_ERROR_NOT_SUPPORTED, "%s %s is not a supported interaction", m,
-              req->path);
+                 req->path);
     ar_fhir_reply_error(resp, error);
   }
 }

@@ -44,16 +44,16 @@ bundle_entry(ArFhirTx *tx, JsonObject *entry, guint i, GHashTable *map, JsonBuil
   const char *url = r ? json_object_get_string_member_with_default(r, "url", NULL) : NULL;
   if (!method || !url || !res)
     return ar_fhir_fail(error, AR_FHIR_ERROR_REQUIRED,
-                     "Bundle.entry[%u]: request.method, request.url and resource are required",
-                     i);
+                        "Bundle.entry[%u]: request.method, request.url and resource are required",
+                        i);
   g_auto(GStrv) parts = g_strsplit(url, "/", 3);
   guint n = g_strv_length(parts);
   gboolean post = g_str_equal(method, "POST") && n == 1;
   gboolean put = g_str_equal(method, "PUT") && n == 2;
   if (!post && !put)
     return ar_fhir_fail(error, AR_FHIR_ERROR_NOT_SUPPORTED,
-                     "Bundle.entry[%u].request: %s %s is not supported (POST Type, PUT Type/id)",
-                     i, method, url);
+                        "Bundle.entry[%u].request: %s %s is not supported (POST Type, PUT Type/id)",
+                        i, method, url);
   resolve_refs(res, map);
   gboolean created = FALSE;
   g_autoptr(GError) why = NULL;
@@ -89,10 +89,10 @@ ar_fhir_post_bundle(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *re
   if (body && (!o || g_strcmp0(json_object_get_string_member_with_default(o, "resourceType", ""),
                                "Bundle") != 0))
     ar_fhir_fail(&error, AR_FHIR_ERROR_STRUCTURE, "POST /fhir takes a Bundle");
-  else if (o && g_strcmp0(json_object_get_string_member_with_default(o, "type", ""),
-                          "transaction") != 0)
+  else if (o &&
+           g_strcmp0(json_object_get_string_member_with_default(o, "type", ""), "transaction") != 0)
     ar_fhir_fail(&error, AR_FHIR_ERROR_NOT_SUPPORTED,
-              "Bundle.type: only \"transaction\" is supported (all entries or none)");
+                 "Bundle.type: only \"transaction\" is supported (all entries or none)");
   JsonNode *entries = o && !error ? json_object_get_member(o, "entry") : NULL;
   if (o && !error && (!entries || !JSON_NODE_HOLDS_ARRAY(entries)))
     ar_fhir_fail(&error, AR_FHIR_ERROR_REQUIRED, "Bundle.entry: required for a transaction");
@@ -118,8 +118,8 @@ ar_fhir_post_bundle(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *re
   for (guint i = 0; ok && i < json_array_get_length(a); i++) {
     JsonNode *e = json_array_get_element(a, i);
     ok = JSON_NODE_HOLDS_OBJECT(e)
-           ? bundle_entry(&tx, json_node_get_object(e), i, map, out, &error)
-           : ar_fhir_fail(&error, AR_FHIR_ERROR_STRUCTURE, "Bundle.entry[%u]: not an object", i);
+             ? bundle_entry(&tx, json_node_get_object(e), i, map, out, &error)
+             : ar_fhir_fail(&error, AR_FHIR_ERROR_STRUCTURE, "Bundle.entry[%u]: not an object", i);
   }
   if (ok && !ar_store_commit(s->store, NULL)) {
     ok = FALSE;
@@ -140,4 +140,3 @@ ar_fhir_post_bundle(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *re
   g_array_unref(tx.after);
   ar_fhir_reply(resp, 200, result);
 }
-

@@ -6,18 +6,18 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(ar-fhir-error-quark, ar_fhir_error)
+G_DEFINE_QUARK(ar - fhir - error - quark, ar_fhir_error)
 
 #define SEC_US G_USEC_PER_SEC
 #define MODALITY_SYSTEM "urn:anteroom:modality"
 #define VISIT_TYPE_SYSTEM "urn:anteroom:visit-type"
 #define PARTICIPATION_SYSTEM "http://terminology.hl7.org/CodeSystem/participant-type"
 
-static const char *const slot_statuses[] = {"free", "busy", "busy-unavailable", "busy-tentative",
-                                            "entered-in-error", NULL};
+static const char *const slot_statuses[] = {
+    "free", "busy", "busy-unavailable", "busy-tentative", "entered-in-error", NULL};
 static const char *const appointment_statuses[] = {
-  "proposed", "pending", "booked",     "arrived",          "fulfilled", "cancelled",
-  "noshow",   "entered-in-error",      "checked-in",       "waitlist",  NULL};
+    "proposed", "pending",          "booked",     "arrived",  "fulfilled", "cancelled",
+    "noshow",   "entered-in-error", "checked-in", "waitlist", NULL};
 static const char *const participant_statuses[] = {"accepted", "declined", "tentative",
                                                    "needs-action", NULL};
 
@@ -51,8 +51,7 @@ ar_fhir_appointment_clear(ArFhirAppointment *a)
   g_clear_pointer(&a->participants, g_array_unref);
 }
 
-static gboolean
-fail(GError **error, ArFhirError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean fail(GError **error, ArFhirError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static gboolean
 fail(GError **error, ArFhirError code, const char *fmt, ...)
 {
@@ -126,9 +125,10 @@ resource(JsonNode *node, const char *type, GError **error)
   }
   JsonObject *o = json_node_get_object(node);
   JsonNode *rt = json_object_get_member(o, "resourceType");
-  const char *given = rt && JSON_NODE_HOLDS_VALUE(rt) && json_node_get_value_type(rt) == G_TYPE_STRING
-                        ? json_node_get_string(rt)
-                        : NULL;
+  const char *given =
+      rt && JSON_NODE_HOLDS_VALUE(rt) && json_node_get_value_type(rt) == G_TYPE_STRING
+          ? json_node_get_string(rt)
+          : NULL;
   if (!given) {
     fail(error, AR_FHIR_ERROR_REQUIRED, "resourceType: required, expected \"%s\"", type);
     return NULL;
@@ -181,8 +181,8 @@ opt_instant(JsonObject *o, const char *path, const char *name, gint64 *us, GErro
     return FALSE;
   if (text && !ar_fhir_parse_instant(text, us))
     return fail(error, AR_FHIR_ERROR_VALUE,
-                "%s.%s: \"%s\" is not an instant (e.g. 2026-11-23T10:00:00Z, zone required)",
-                path, name, text);
+                "%s.%s: \"%s\" is not an instant (e.g. 2026-11-23T10:00:00Z, zone required)", path,
+                name, text);
   return TRUE;
 }
 
@@ -236,8 +236,9 @@ static gboolean
 modality_ok(const char *m, const char *path, GError **error)
 {
   if (m && !g_str_equal(m, "video") && !g_str_equal(m, "in-person"))
-    return fail(error, AR_FHIR_ERROR_VALUE, "%s.serviceType: modality \"%s\" is neither video"
-                                            " nor in-person",
+    return fail(error, AR_FHIR_ERROR_VALUE,
+                "%s.serviceType: modality \"%s\" is neither video"
+                " nor in-person",
                 path, m);
   return TRUE;
 }
@@ -307,7 +308,8 @@ static gboolean
 parse_participants(JsonObject *o, ArFhirAppointment *out, GError **error)
 {
   JsonNode *list = json_object_get_member(o, "participant");
-  if (!list || !JSON_NODE_HOLDS_ARRAY(list) || json_array_get_length(json_node_get_array(list)) == 0)
+  if (!list || !JSON_NODE_HOLDS_ARRAY(list) ||
+      json_array_get_length(json_node_get_array(list)) == 0)
     return fail(error, AR_FHIR_ERROR_REQUIRED, "Appointment.participant: required (1..*)");
   out->participants = g_array_new(FALSE, TRUE, sizeof(ArFhirParticipant));
   g_array_set_clear_func(out->participants, participant_clear);
@@ -362,10 +364,12 @@ ar_fhir_parse_appointment(JsonNode *node, ArFhirAppointment *out, GError **error
       !opt_instant(o, "Appointment", "end", &out->end_us, error) ||
       !opt_instant(o, "Appointment", "created", &out->created_us, error))
     goto bad;
-  gboolean has_start = json_object_has_member(o, "start"), has_end = json_object_has_member(o, "end");
+  gboolean has_start = json_object_has_member(o, "start"),
+           has_end = json_object_has_member(o, "end");
   if (has_start != has_end) {
-    fail(error, AR_FHIR_ERROR_INVARIANT, "Appointment: app-2: either start and end are specified,"
-                                         " or neither");
+    fail(error, AR_FHIR_ERROR_INVARIANT,
+         "Appointment: app-2: either start and end are specified,"
+         " or neither");
     goto bad;
   }
   if (!has_start && !g_str_equal(status, "proposed") && !g_str_equal(status, "cancelled") &&
@@ -385,9 +389,9 @@ ar_fhir_parse_appointment(JsonNode *node, ArFhirAppointment *out, GError **error
     JsonArray *a = JSON_NODE_HOLDS_ARRAY(slots) ? json_node_get_array(slots) : NULL;
     JsonNode *first = a && json_array_get_length(a) == 1 ? json_array_get_element(a, 0) : NULL;
     const char *ref = first && JSON_NODE_HOLDS_OBJECT(first)
-                        ? json_object_get_string_member_with_default(json_node_get_object(first),
-                                                                     "reference", NULL)
-                        : NULL;
+                          ? json_object_get_string_member_with_default(json_node_get_object(first),
+                                                                       "reference", NULL)
+                          : NULL;
     if (!ref || !(out->slot_id = ar_fhir_reference_id(ref, "Slot"))) {
       fail(error, AR_FHIR_ERROR_VALUE,
            "Appointment.slot: must be one reference \"Slot/<id>\" (anteroom books one slot)");
@@ -435,8 +439,8 @@ reference(JsonBuilder *b, const char *name, const char *type, const char *id)
   json_builder_end_object(b);
 }
 
-static void
-concept(JsonBuilder *b, const char *name, gboolean array, const char *system, const char *code)
+static void concept(JsonBuilder *b, const char *name, gboolean array, const char *system,
+                    const char *code)
 {
   json_builder_set_member_name(b, name);
   if (array)
@@ -481,7 +485,8 @@ ar_fhir_slot_to_json(const ArFhirSlot *s)
 {
   JsonBuilder *b = begin("Slot", s->id);
   concept(b, "serviceType", TRUE, MODALITY_SYSTEM, s->modality ? s->modality : "video");
-  concept(b, "appointmentType", FALSE, VISIT_TYPE_SYSTEM, s->visit_type ? s->visit_type : "general");
+  concept(b, "appointmentType", FALSE, VISIT_TYPE_SYSTEM,
+          s->visit_type ? s->visit_type : "general");
   reference(b, "schedule", "Schedule", s->schedule_id);
   member_str(b, "status", s->status);
   member_instant(b, "start", s->start_us);
@@ -495,7 +500,8 @@ ar_fhir_appointment_to_json(const ArFhirAppointment *a)
   JsonBuilder *b = begin("Appointment", a->id);
   member_str(b, "status", a->status);
   concept(b, "serviceType", TRUE, MODALITY_SYSTEM, a->modality ? a->modality : "video");
-  concept(b, "appointmentType", FALSE, VISIT_TYPE_SYSTEM, a->visit_type ? a->visit_type : "general");
+  concept(b, "appointmentType", FALSE, VISIT_TYPE_SYSTEM,
+          a->visit_type ? a->visit_type : "general");
   if (a->start_us) {
     member_instant(b, "start", a->start_us);
     member_instant(b, "end", a->end_us);
@@ -518,7 +524,7 @@ ar_fhir_appointment_to_json(const ArFhirAppointment *a)
     const ArFhirParticipant *p = &g_array_index(a->participants, ArFhirParticipant, i);
     json_builder_begin_object(b);
     if (g_str_equal(p->kind, "translator"))
-      concept(b, "type", TRUE, PARTICIPATION_SYSTEM, "translator");
+    concept(b, "type", TRUE, PARTICIPATION_SYSTEM, "translator");
     const char *type = g_str_equal(p->kind, "patient")     ? "Patient"
                        : g_str_equal(p->kind, "caregiver") ? "RelatedPerson"
                                                            : "Practitioner";
@@ -576,8 +582,8 @@ ar_fhir_searchset(GPtrArray *resources, const char *base_url)
     JsonNode *r = resources->pdata[i];
     JsonObject *o = json_node_get_object(r);
     g_autofree char *full =
-      g_strdup_printf("%s/fhir/%s/%s", base_url, json_object_get_string_member(o, "resourceType"),
-                      json_object_get_string_member(o, "id"));
+        g_strdup_printf("%s/fhir/%s/%s", base_url, json_object_get_string_member(o, "resourceType"),
+                        json_object_get_string_member(o, "id"));
     json_builder_begin_object(b);
     member_str(b, "fullUrl", full);
     json_builder_set_member_name(b, "resource");
@@ -598,11 +604,15 @@ static const char *
 issue_code(const GError *e)
 {
   static const char *const codes[] = {
-    [AR_FHIR_ERROR_STRUCTURE] = "structure",  [AR_FHIR_ERROR_REQUIRED] = "required",
-    [AR_FHIR_ERROR_VALUE] = "value",          [AR_FHIR_ERROR_INVARIANT] = "invariant",
-    [AR_FHIR_ERROR_NOT_FOUND] = "not-found",  [AR_FHIR_ERROR_CONFLICT] = "conflict",
-    [AR_FHIR_ERROR_NOT_SUPPORTED] = "not-supported", [AR_FHIR_ERROR_FORBIDDEN] = "security",
-    [AR_FHIR_ERROR_PROCESSING] = "processing",
+      [AR_FHIR_ERROR_STRUCTURE] = "structure",
+      [AR_FHIR_ERROR_REQUIRED] = "required",
+      [AR_FHIR_ERROR_VALUE] = "value",
+      [AR_FHIR_ERROR_INVARIANT] = "invariant",
+      [AR_FHIR_ERROR_NOT_FOUND] = "not-found",
+      [AR_FHIR_ERROR_CONFLICT] = "conflict",
+      [AR_FHIR_ERROR_NOT_SUPPORTED] = "not-supported",
+      [AR_FHIR_ERROR_FORBIDDEN] = "security",
+      [AR_FHIR_ERROR_PROCESSING] = "processing",
   };
   if (e->domain == AR_FHIR_ERROR && (guint)e->code < G_N_ELEMENTS(codes))
     return codes[e->code];

@@ -47,10 +47,10 @@ ar_outbox_add(ArStore *store, const char *kind, const char *patient_id, const ch
 {
   g_autofree char *id = ar_store_new_id("obx");
   sqlite3_stmt *st = ar_store_prepare(
-    store,
-    "INSERT INTO notification_outbox (id, idempotency_key, kind, patient_id, offer_id, payload,"
-    " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    error);
+      store,
+      "INSERT INTO notification_outbox (id, idempotency_key, kind, patient_id, offer_id, payload,"
+      " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      error);
   if (!st)
     return NULL;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -140,12 +140,12 @@ finish(Delivery *d, gboolean ok, const char *why)
   ArOutbox *o = d->o;
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   sqlite3_stmt *st = ar_store_prepare(
-    o->store,
-    ok ? "UPDATE notification_outbox SET attempts = attempts + 1, delivered_at = ?1,"
-         " last_error = NULL WHERE id = ?2"
-       : "UPDATE notification_outbox SET attempts = attempts + 1, last_error = ?3,"
-         " next_attempt_at = ?1 + (1 << MIN(attempts + 1, 11)) WHERE id = ?2",
-    NULL);
+      o->store,
+      ok ? "UPDATE notification_outbox SET attempts = attempts + 1, delivered_at = ?1,"
+           " last_error = NULL WHERE id = ?2"
+         : "UPDATE notification_outbox SET attempts = attempts + 1, last_error = ?3,"
+           " next_attempt_at = ?1 + (1 << MIN(attempts + 1, 11)) WHERE id = ?2",
+      NULL);
   if (st) {
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_text(st, 2, d->id, -1, SQLITE_STATIC);
@@ -172,7 +172,7 @@ on_status_line(GObject *src, GAsyncResult *res, gpointer user_data)
   Delivery *d = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *line =
-    g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, NULL, &error);
+      g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, NULL, &error);
   if (!line) {
     finish(d, FALSE, error ? error->message : "no response");
     return;
@@ -222,10 +222,10 @@ static void
 schedule_next(ArOutbox *o, gint64 now)
 {
   sqlite3_stmt *st = ar_store_prepare(
-    o->store,
-    "SELECT MIN(next_attempt_at) FROM notification_outbox WHERE delivered_at IS NULL"
-    " AND attempts < ?",
-    NULL);
+      o->store,
+      "SELECT MIN(next_attempt_at) FROM notification_outbox WHERE delivered_at IS NULL"
+      " AND attempts < ?",
+      NULL);
   if (!st)
     return;
   sqlite3_bind_int(st, 1, (int)o->max_attempts);
@@ -247,10 +247,10 @@ ar_outbox_kick(ArOutbox *o)
   }
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   sqlite3_stmt *st = ar_store_prepare(
-    o->store,
-    "SELECT id, payload FROM notification_outbox WHERE delivered_at IS NULL AND attempts < ?"
-    " AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT 1",
-    NULL);
+      o->store,
+      "SELECT id, payload FROM notification_outbox WHERE delivered_at IS NULL AND attempts < ?"
+      " AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT 1",
+      NULL);
   if (!st)
     return;
   sqlite3_bind_int(st, 1, (int)o->max_attempts);

@@ -13,8 +13,8 @@ void ar_outbox_free(ArOutbox *o);
 
 /* Appends a message (call inside the caller's transaction). payload is a JSON object. Returns
  * the new row id (also the idempotency key), or NULL with error. */
-char *ar_outbox_add(ArStore *store, const char *kind, const char *patient_id,
-                    const char *offer_id, const char *payload, gint64 now_unix, GError **error);
+char *ar_outbox_add(ArStore *store, const char *kind, const char *patient_id, const char *offer_id,
+                    const char *payload, gint64 now_unix, GError **error);
 /* Starts delivering what is due (no-op while a delivery is in flight). */
 void ar_outbox_kick(ArOutbox *o);
 

@@ -7,7 +7,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-G_DEFINE_QUARK(ar-scheduler-error-quark, ar_scheduler_error)
+G_DEFINE_QUARK(ar - scheduler - error - quark, ar_scheduler_error)
 
 #define SEC_US G_USEC_PER_SEC
 #define MAX_TIMER_MS 60000
@@ -63,15 +63,14 @@ guint64
 ar_sched_num(ArScheduler *s, const char *kind, const char *text_id)
 {
   sqlite3_stmt *st = ar_store_prepare(
-    s->store, "INSERT OR IGNORE INTO engine_id (kind, text_id) VALUES (?, ?)", NULL);
+      s->store, "INSERT OR IGNORE INTO engine_id (kind, text_id) VALUES (?, ?)", NULL);
   if (!st)
     return 0;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, text_id, -1, SQLITE_STATIC);
   if (!ar_store_step_done(s->store, st, NULL))
     return 0;
-  st = ar_store_prepare(s->store, "SELECT num FROM engine_id WHERE kind = ? AND text_id = ?",
-                        NULL);
+  st = ar_store_prepare(s->store, "SELECT num FROM engine_id WHERE kind = ? AND text_id = ?", NULL);
   if (!st)
     return 0;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -85,13 +84,13 @@ char *
 ar_sched_text(ArScheduler *s, const char *kind, guint64 num)
 {
   sqlite3_stmt *st =
-    ar_store_prepare(s->store, "SELECT text_id FROM engine_id WHERE kind = ? AND num = ?", NULL);
+      ar_store_prepare(s->store, "SELECT text_id FROM engine_id WHERE kind = ? AND num = ?", NULL);
   if (!st)
     return NULL;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)num);
   char *text =
-    sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+      sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
   sqlite3_reset(st);
   return text;
 }
@@ -100,11 +99,11 @@ gboolean
 ar_sched_slot_info(ArScheduler *s, const char *slot_id, ArSchedSlotInfo *out)
 {
   memset(out, 0, sizeof *out);
-  sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT sc.practitioner_id, sl.start_ts, sl.end_ts, sl.modality FROM slot sl"
-    " JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.id = ?",
-    NULL);
+  sqlite3_stmt *st =
+      ar_store_prepare(s->store,
+                       "SELECT sc.practitioner_id, sl.start_ts, sl.end_ts, sl.modality FROM slot sl"
+                       " JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.id = ?",
+                       NULL);
   if (!st)
     return FALSE;
   sqlite3_bind_text(st, 1, slot_id, -1, SQLITE_STATIC);
@@ -146,10 +145,10 @@ ar_sched_engine_slot(ArScheduler *s, const char *slot_id, ArOfferReason reason, 
 {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT sc.practitioner_id, sl.visit_type, sl.modality, sl.start_ts, sl.end_ts FROM slot sl"
-    " JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.id = ?",
-    NULL);
+      s->store,
+      "SELECT sc.practitioner_id, sl.visit_type, sl.modality, sl.start_ts, sl.end_ts FROM slot sl"
+      " JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.id = ?",
+      NULL);
   if (!st)
     return FALSE;
   sqlite3_bind_text(st, 1, slot_id, -1, SQLITE_STATIC);
@@ -160,8 +159,8 @@ ar_sched_engine_slot(ArScheduler *s, const char *slot_id, ArOfferReason reason, 
   g_autofree char *prac = g_strdup((const char *)sqlite3_column_text(st, 0));
   g_autofree char *vt = g_strdup((const char *)sqlite3_column_text(st, 1));
   out->modality = g_str_equal((const char *)sqlite3_column_text(st, 2), "in-person")
-                    ? AR_OFFER_MODALITY_IN_PERSON
-                    : AR_OFFER_MODALITY_VIDEO;
+                      ? AR_OFFER_MODALITY_IN_PERSON
+                      : AR_OFFER_MODALITY_VIDEO;
   out->start_us = sqlite3_column_int64(st, 3) * SEC_US;
   out->end_us = sqlite3_column_int64(st, 4) * SEC_US;
   sqlite3_reset(st);
@@ -215,8 +214,8 @@ offer_link(ArScheduler *s, const char *offer_id, const char *patient_id, gint64 
 }
 
 static char *
-offer_event(const char *type, const char *offer_id, const ArSchedSlotInfo *slot,
-            gint64 expires_us, const char *extra_name, const char *extra_value)
+offer_event(const char *type, const char *offer_id, const ArSchedSlotInfo *slot, gint64 expires_us,
+            const char *extra_name, const char *extra_value)
 {
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
@@ -258,14 +257,13 @@ offer_event(const char *type, const char *offer_id, const ArSchedSlotInfo *slot,
 /* After a restart the engine asks again: an offer to the same patient for the same slot that
  * is still pending in the store is the same offer (same link), not a new one. */
 static char *
-reuse_pending(ArScheduler *s, const char *slot_id, const char *patient_id, guint64 num,
-              gint64 now)
+reuse_pending(ArScheduler *s, const char *slot_id, const char *patient_id, guint64 num, gint64 now)
 {
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT id FROM offer WHERE slot_id = ? AND patient_id = ? AND status = 'sent'"
-    " AND expires_at > ? AND (engine_num IS NULL OR engine_num < ?)",
-    NULL);
+      s->store,
+      "SELECT id FROM offer WHERE slot_id = ? AND patient_id = ? AND status = 'sent'"
+      " AND expires_at > ? AND (engine_num IS NULL OR engine_num < ?)",
+      NULL);
   if (!st)
     return NULL;
   sqlite3_bind_text(st, 1, slot_id, -1, SQLITE_STATIC);
@@ -273,7 +271,7 @@ reuse_pending(ArScheduler *s, const char *slot_id, const char *patient_id, guint
   sqlite3_bind_int64(st, 3, now);
   sqlite3_bind_int64(st, 4, (sqlite3_int64)s->first_offer_num);
   char *id =
-    sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+      sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
   sqlite3_reset(st);
   if (!id)
     return NULL;
@@ -293,7 +291,7 @@ outbox_payload(ArScheduler *s, const char *patient_id, const char *offer_id,
                const ArSchedSlotInfo *slot, gint64 expires_us, const char *link)
 {
   sqlite3_stmt *st =
-    ar_store_prepare(s->store, "SELECT phone, language FROM patient WHERE id = ?", NULL);
+      ar_store_prepare(s->store, "SELECT phone, language FROM patient WHERE id = ?", NULL);
   g_autofree char *phone = NULL, *lang = NULL;
   if (st) {
     sqlite3_bind_text(st, 1, patient_id, -1, SQLITE_STATIC);
@@ -353,11 +351,11 @@ send_offer(ArScheduler *s, const ArOfferOutput *o)
   if (!ar_store_begin(s->store, &error))
     goto failed;
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "INSERT INTO offer (id, slot_id, patient_id, waitlist_entry_id, sent_at, expires_at, channel,"
-    " status, engine_num) VALUES (?, ?, ?, (SELECT id FROM waitlist_entry WHERE patient_id = ?"
-    " AND active = 1 LIMIT 1), ?, ?, ?, 'sent', ?)",
-    &error);
+      s->store,
+      "INSERT INTO offer (id, slot_id, patient_id, waitlist_entry_id, sent_at, expires_at, channel,"
+      " status, engine_num) VALUES (?, ?, ?, (SELECT id FROM waitlist_entry WHERE patient_id = ?"
+      " AND active = 1 LIMIT 1), ?, ?, ?, 'sent', ?)",
+      &error);
   if (!st)
     goto rollback;
   sqlite3_bind_text(st, 1, offer_id, -1, SQLITE_STATIC);
@@ -379,10 +377,10 @@ send_offer(ArScheduler *s, const ArOfferOutput *o)
   if (!live) {
     g_autofree char *link = offer_link(s, offer_id, patient_id, o->expires_us, o->at_us);
     g_autofree char *payload =
-      link ? outbox_payload(s, patient_id, offer_id, &slot, o->expires_us, link) : NULL;
+        link ? outbox_payload(s, patient_id, offer_id, &slot, o->expires_us, link) : NULL;
     g_autofree char *row =
-      payload ? ar_outbox_add(s->store, "offer", patient_id, offer_id, payload, now, &error)
-              : NULL;
+        payload ? ar_outbox_add(s->store, "offer", patient_id, offer_id, payload, now, &error)
+                : NULL;
     if (!row)
       goto rollback;
   }
@@ -406,7 +404,7 @@ close_offer_row(ArScheduler *s, guint64 num, const char *status, gint64 now, cha
                 char **patient_id)
 {
   sqlite3_stmt *st = ar_store_prepare(
-    s->store, "SELECT id, patient_id FROM offer WHERE engine_num = ? AND status = 'sent'", NULL);
+      s->store, "SELECT id, patient_id FROM offer WHERE engine_num = ? AND status = 'sent'", NULL);
   if (!st)
     return FALSE;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)num);
@@ -417,8 +415,8 @@ close_offer_row(ArScheduler *s, guint64 num, const char *status, gint64 now, cha
   *offer_id = g_strdup((const char *)sqlite3_column_text(st, 0));
   *patient_id = g_strdup((const char *)sqlite3_column_text(st, 1));
   sqlite3_reset(st);
-  st = ar_store_prepare(s->store,
-                        "UPDATE offer SET status = ?, answered_at = ? WHERE id = ?", NULL);
+  st =
+      ar_store_prepare(s->store, "UPDATE offer SET status = ?, answered_at = ? WHERE id = ?", NULL);
   if (!st)
     return FALSE;
   sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -433,10 +431,10 @@ ar_sched_record_response(ArScheduler *s, const char *offer_id, const char *actor
 {
   g_autofree char *id = ar_store_new_id("apr");
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "INSERT INTO appointment_response (id, offer_id, actor_id, participant_status, comment,"
-    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    error);
+      s->store,
+      "INSERT INTO appointment_response (id, offer_id, actor_id, participant_status, comment,"
+      " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      error);
   if (!st)
     return FALSE;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -545,12 +543,12 @@ static gboolean
 load_waitlist(ArScheduler *s, gint64 now_us, GError **error)
 {
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT w.patient_id, w.practitioner_id, w.visit_type, w.earliest_ts, w.latest_ts,"
-    " w.min_notice_s, w.short_notice_ok, w.in_person_ok, a.slot_id FROM waitlist_entry w"
-    " LEFT JOIN appointment a ON a.id = w.appointment_id AND a.status IN " AR_SCHED_LIVE_STATUSES
-    " WHERE w.active = 1 ORDER BY w.created_at, w.id",
-    error);
+      s->store,
+      "SELECT w.patient_id, w.practitioner_id, w.visit_type, w.earliest_ts, w.latest_ts,"
+      " w.min_notice_s, w.short_notice_ok, w.in_person_ok, a.slot_id FROM waitlist_entry w"
+      " LEFT JOIN appointment a ON a.id = w.appointment_id AND a.status IN " AR_SCHED_LIVE_STATUSES
+      " WHERE w.active = 1 ORDER BY w.created_at, w.id",
+      error);
   if (!st)
     return FALSE;
   GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
@@ -609,12 +607,12 @@ rebuild(ArScheduler *s, GError **error)
   gint64 now = now_us / SEC_US;
   /* Offers that lapsed while we were down: recorded as such before anything else. */
   g_autoptr(GPtrArray) lapsed = select_ids(
-    s, "SELECT id, patient_id FROM offer WHERE status = 'sent' AND expires_at <= ?", now, error);
+      s, "SELECT id, patient_id FROM offer WHERE status = 'sent' AND expires_at <= ?", now, error);
   if (!lapsed)
     return FALSE;
   for (guint i = 0; i + 1 < lapsed->len; i += 2) {
     sqlite3_stmt *st = ar_store_prepare(
-      s->store, "UPDATE offer SET status = 'expired', answered_at = ? WHERE id = ?", error);
+        s->store, "UPDATE offer SET status = 'expired', answered_at = ? WHERE id = ?", error);
     if (!st)
       return FALSE;
     sqlite3_bind_int64(st, 1, now);
@@ -627,11 +625,11 @@ rebuild(ArScheduler *s, GError **error)
   if (!load_waitlist(s, now_us, error))
     return FALSE;
   g_autoptr(GPtrArray) open = select_ids(
-    s,
-    "SELECT sl.id, sl.opened_reason FROM slot sl WHERE sl.status = 'free' AND sl.start_ts > ?"
-    " AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = sl.id AND a.status IN "
-    AR_SCHED_LIVE_STATUSES ") ORDER BY sl.start_ts",
-    now, error);
+      s,
+      "SELECT sl.id, sl.opened_reason FROM slot sl WHERE sl.status = 'free' AND sl.start_ts > ?"
+      " AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = sl.id AND a.status "
+      "IN " AR_SCHED_LIVE_STATUSES ") ORDER BY sl.start_ts",
+      now, error);
   if (!open)
     return FALSE;
   for (guint i = 0; i + 1 < open->len; i += 2)
@@ -672,7 +670,7 @@ ar_scheduler_new(const ArSchedulerOptions *opts, GError **error)
   s->api_token = g_strdup(opts->api_token ? opts->api_token : "");
   s->policy = opts->policy;
   sqlite3_stmt *st =
-    ar_store_prepare(s->store, "SELECT COALESCE(MAX(engine_num), 0) FROM offer", error);
+      ar_store_prepare(s->store, "SELECT COALESCE(MAX(engine_num), 0) FROM offer", error);
   if (!st) {
     ar_scheduler_free(s);
     return NULL;

@@ -33,8 +33,9 @@ typedef struct {
 } ArSchedulerOptions;
 
 /* Fills policy from the [scheduling] keys (seconds) over the engine defaults. */
-void ar_scheduler_policy_from_config(ArOfferPolicy *policy, guint wave_size, gint64 expiry_same_day_s,
-                                     gint64 expiry_later_s, gint64 min_answer_s, gint64 min_notice_s,
+void ar_scheduler_policy_from_config(ArOfferPolicy *policy, guint wave_size,
+                                     gint64 expiry_same_day_s, gint64 expiry_later_s,
+                                     gint64 min_answer_s, gint64 min_notice_s,
                                      gint64 online_only_s);
 
 /* Rebuilds open slots, the waiting list and pending offers from the store as the main loop
@@ -108,9 +109,9 @@ typedef struct {
   const char *display_name; /* creates the patient when it does not exist yet */
   const char *phone;
   const char *language;
-  const char *appointment_id;  /* the appointment they hold now, or NULL */
-  const char *practitioner_id; /* NULL: any clinician */
-  const char *visit_type;      /* NULL: "general" */
+  const char *appointment_id;        /* the appointment they hold now, or NULL */
+  const char *practitioner_id;       /* NULL: any clinician */
+  const char *visit_type;            /* NULL: "general" */
   gint64 earliest_unix, latest_unix; /* 0: unbounded */
   gint64 min_notice_s;
   gboolean short_notice_ok, in_person_ok;

@@ -67,10 +67,9 @@ audit(ArScheduler *s, gint64 now, const char *actor, const char *action, const c
 static gboolean
 slot_has_live_appointment(ArScheduler *s, const char *slot_id)
 {
-  g_auto(GStrv) r = row(s,
-                        "SELECT id FROM appointment WHERE slot_id = ? AND status IN "
-                        AR_SCHED_LIVE_STATUSES,
-                        1, slot_id);
+  g_auto(GStrv) r =
+      row(s, "SELECT id FROM appointment WHERE slot_id = ? AND status IN " AR_SCHED_LIVE_STATUSES,
+          1, slot_id);
   return r != NULL;
 }
 
@@ -113,15 +112,14 @@ static gboolean
 free_appointment(ArScheduler *s, const char *appointment_id, const char *reason, char **slot_id,
                  GError **error)
 {
-  g_auto(GStrv) r = row(s, "SELECT COALESCE(slot_id, '') FROM appointment WHERE id = ?", 1,
-                        appointment_id);
+  g_auto(GStrv) r =
+      row(s, "SELECT COALESCE(slot_id, '') FROM appointment WHERE id = ?", 1, appointment_id);
   *slot_id = r && *r[0] ? g_strdup(r[0]) : NULL;
   if (!exec(s, error, "UPDATE appointment SET status = 'cancelled' WHERE id = ?", "t",
             appointment_id))
     return FALSE;
-  if (*slot_id && !exec(s, error,
-                        "UPDATE slot SET status = 'free', opened_reason = ? WHERE id = ?", "tt",
-                        reason, *slot_id))
+  if (*slot_id && !exec(s, error, "UPDATE slot SET status = 'free', opened_reason = ? WHERE id = ?",
+                        "tt", reason, *slot_id))
     return FALSE;
   return TRUE;
 }
@@ -153,8 +151,8 @@ offer_num(ArScheduler *s, const char *offer_id)
 }
 
 gboolean
-ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_id,
-                     const char *via, ArSchedAnswer *out, GError **error)
+ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_id, const char *via,
+                     ArSchedAnswer *out, GError **error)
 {
   memset(out, 0, sizeof *out);
   gint64 now_us = g_get_real_time(), now = now_us / SEC_US;
@@ -191,8 +189,8 @@ ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_i
   }
   if (taken && (g_str_equal(o[2], "sent") || g_str_equal(o[2], "withdrawn"))) {
     if (g_str_equal(o[2], "sent") &&
-        !exec(s, error, "UPDATE offer SET status = 'withdrawn', answered_at = ? WHERE id = ?",
-              "it", now, offer_id))
+        !exec(s, error, "UPDATE offer SET status = 'withdrawn', answered_at = ? WHERE id = ?", "it",
+              now, offer_id))
       goto rollback;
     if (!ar_store_commit(s->store, error))
       goto rollback;
@@ -207,10 +205,9 @@ ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_i
   }
   if (!g_str_equal(o[2], "sent") || expired) {
     if (g_str_equal(o[2], "sent") &&
-        (!exec(s, error, "UPDATE offer SET status = 'expired', answered_at = ? WHERE id = ?",
-               "it", now, offer_id) ||
-         !ar_sched_record_response(s, offer_id, patient_id, "needs-action", "lapsed", now,
-                                   error)))
+        (!exec(s, error, "UPDATE offer SET status = 'expired', answered_at = ? WHERE id = ?", "it",
+               now, offer_id) ||
+         !ar_sched_record_response(s, offer_id, patient_id, "needs-action", "lapsed", now, error)))
       goto rollback;
     if (!ar_store_commit(s->store, error))
       goto rollback;
@@ -218,12 +215,12 @@ ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_i
     return TRUE;
   }
   /* The win. */
-  wl = row(s,
-                         "SELECT COALESCE(w.appointment_id, '') FROM waitlist_entry w"
-                         " JOIN appointment a ON a.id = w.appointment_id WHERE w.patient_id = ?"
-                         " AND w.active = 1 AND a.status IN " AR_SCHED_LIVE_STATUSES
-                         " AND a.start_ts > ? LIMIT 1",
-                         1, patient_id, now_text);
+  wl =
+      row(s,
+          "SELECT COALESCE(w.appointment_id, '') FROM waitlist_entry w"
+          " JOIN appointment a ON a.id = w.appointment_id WHERE w.patient_id = ?"
+          " AND w.active = 1 AND a.status IN " AR_SCHED_LIVE_STATUSES " AND a.start_ts > ? LIMIT 1",
+          1, patient_id, now_text);
   const char *old = wl && *wl[0] ? wl[0] : NULL;
   if (old && !free_appointment(s, old, "cascade", &freed, error))
     goto rollback;
@@ -232,8 +229,7 @@ ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_i
       !exec(s, error, "UPDATE offer SET status = 'accepted', answered_at = ? WHERE id = ?", "it",
             now, offer_id) ||
       !ar_sched_record_response(s, offer_id, patient_id, "accepted", NULL, now, error) ||
-      !exec(s, error,
-            "UPDATE appointment_response SET appointment_id = ? WHERE offer_id = ?", "tt",
+      !exec(s, error, "UPDATE appointment_response SET appointment_id = ? WHERE offer_id = ?", "tt",
             appointment, offer_id) ||
       !exec(s, error,
             "UPDATE offer SET status = 'withdrawn', answered_at = ? WHERE status = 'sent'"
@@ -243,8 +239,8 @@ ar_scheduler_confirm(ArScheduler *s, const char *offer_id, const char *patient_i
             "t", patient_id))
     goto rollback;
   detail = g_strdup_printf(
-    "{\"offer\":\"%s\",\"slot\":\"%s\",\"via\":\"%s\",\"freed_appointment\":\"%s\"}", offer_id,
-    slot_id, via, old ? old : "");
+      "{\"offer\":\"%s\",\"slot\":\"%s\",\"via\":\"%s\",\"freed_appointment\":\"%s\"}", offer_id,
+      slot_id, via, old ? old : "");
   if (!audit(s, now, patient_id, "offer.confirm", "appointment", appointment, "success", detail,
              error) ||
       !ar_store_commit(s->store, error))
@@ -271,13 +267,13 @@ rollback:
 }
 
 gboolean
-ar_scheduler_decline(ArScheduler *s, const char *offer_id, const char *patient_id,
-                     const char *via, ArSchedAnswer *out, GError **error)
+ar_scheduler_decline(ArScheduler *s, const char *offer_id, const char *patient_id, const char *via,
+                     ArSchedAnswer *out, GError **error)
 {
   memset(out, 0, sizeof *out);
   gint64 now_us = g_get_real_time(), now = now_us / SEC_US;
-  g_auto(GStrv) o = row(s, "SELECT patient_id, status, expires_at FROM offer WHERE id = ?", 3,
-                        offer_id);
+  g_auto(GStrv) o =
+      row(s, "SELECT patient_id, status, expires_at FROM offer WHERE id = ?", 3, offer_id);
   if (!o || !g_str_equal(o[0], patient_id)) {
     out->answer = o ? AR_OFFER_NOT_YOURS : AR_OFFER_UNKNOWN;
     return TRUE;
@@ -310,8 +306,9 @@ static char **
 own_appointment(ArScheduler *s, const char *appointment_id, const char *patient_id, gint64 now,
                 GError **error)
 {
-  char **a = row(s, "SELECT patient_id, status, start_ts, COALESCE(slot_id, '') FROM appointment"
-                    " WHERE id = ?",
+  char **a = row(s,
+                 "SELECT patient_id, status, start_ts, COALESCE(slot_id, '') FROM appointment"
+                 " WHERE id = ?",
                  4, appointment_id);
   if (!a) {
     ar_sched_fail(error, AR_SCHEDULER_ERROR_NOT_FOUND, "appointment %s does not exist",
@@ -334,8 +331,8 @@ own_appointment(ArScheduler *s, const char *appointment_id, const char *patient_
 }
 
 gboolean
-ar_scheduler_cancel_appointment(ArScheduler *s, const char *appointment_id,
-                                const char *patient_id, GError **error)
+ar_scheduler_cancel_appointment(ArScheduler *s, const char *appointment_id, const char *patient_id,
+                                GError **error)
 {
   gint64 now_us = g_get_real_time(), now = now_us / SEC_US;
   if (!ar_store_begin(s->store, error))
@@ -365,8 +362,8 @@ ar_scheduler_reschedule(ArScheduler *s, const char *appointment_id, const char *
   if (!ar_store_begin(s->store, error))
     return NULL;
   g_auto(GStrv) a = own_appointment(s, appointment_id, patient_id, now, error);
-  g_auto(GStrv) sl = a ? row(s, "SELECT status, start_ts FROM slot WHERE id = ?", 2, slot_id)
-                       : NULL;
+  g_auto(GStrv) sl =
+      a ? row(s, "SELECT status, start_ts FROM slot WHERE id = ?", 2, slot_id) : NULL;
   g_autofree char *freed = NULL, *appointment = NULL, *detail = NULL;
   if (!a)
     goto rollback;
@@ -384,8 +381,8 @@ ar_scheduler_reschedule(ArScheduler *s, const char *appointment_id, const char *
   appointment = book_slot(s, slot_id, patient_id, appointment_id, now, error);
   detail = g_strdup_printf("{\"from\":\"%s\",\"slot\":\"%s\"}", appointment_id, slot_id);
   if (!appointment ||
-      !exec(s, error, "UPDATE waitlist_entry SET appointment_id = ? WHERE appointment_id = ?",
-            "tt", appointment, appointment_id) ||
+      !exec(s, error, "UPDATE waitlist_entry SET appointment_id = ? WHERE appointment_id = ?", "tt",
+            appointment, appointment_id) ||
       !exec(s, error,
             "UPDATE offer SET status = 'withdrawn', answered_at = ? WHERE status = 'sent'"
             " AND slot_id = ?",
@@ -410,12 +407,13 @@ ar_scheduler_open_slots(ArScheduler *s, const char *practitioner_id, guint limit
 {
   GArray *out = g_array_new(FALSE, TRUE, sizeof(ArSchedSlotInfo));
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT sl.id FROM slot sl JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.status = 'free'"
-    " AND sl.start_ts > ? AND (?2 IS NULL OR sc.practitioner_id = ?2) AND NOT EXISTS (SELECT 1"
-    " FROM appointment a WHERE a.slot_id = sl.id AND a.status IN " AR_SCHED_LIVE_STATUSES ")"
-    " ORDER BY sl.start_ts, sl.id LIMIT ?3",
-    NULL);
+      s->store,
+      "SELECT sl.id FROM slot sl JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.status = "
+      "'free'"
+      " AND sl.start_ts > ? AND (?2 IS NULL OR sc.practitioner_id = ?2) AND NOT EXISTS (SELECT 1"
+      " FROM appointment a WHERE a.slot_id = sl.id AND a.status IN " AR_SCHED_LIVE_STATUSES ")"
+      " ORDER BY sl.start_ts, sl.id LIMIT ?3",
+      NULL);
   if (!st)
     return out;
   sqlite3_bind_int64(st, 1, g_get_real_time() / SEC_US);
@@ -444,8 +442,9 @@ schedule_for(ArScheduler *s, const char *practitioner_id, GError **error)
                   practitioner_id);
     return NULL;
   }
-  g_auto(GStrv) sc = row(s, "SELECT id FROM schedule WHERE practitioner_id = ? AND active = 1"
-                            " ORDER BY id LIMIT 1",
+  g_auto(GStrv) sc = row(s,
+                         "SELECT id FROM schedule WHERE practitioner_id = ? AND active = 1"
+                         " ORDER BY id LIMIT 1",
                          1, practitioner_id);
   if (sc)
     return g_strdup(sc[0]);
@@ -491,7 +490,8 @@ ar_scheduler_publish_capacity(ArScheduler *s, const char *practitioner_id,
                     a);
       return NULL;
     }
-    if (c->modality && !g_str_equal(c->modality, "video") && !g_str_equal(c->modality, "in-person")) {
+    if (c->modality && !g_str_equal(c->modality, "video") &&
+        !g_str_equal(c->modality, "in-person")) {
       ar_sched_fail(error, AR_SCHEDULER_ERROR_INVALID,
                     "slot %u: modality \"%s\" is neither video nor in-person", i + 1, c->modality);
       return NULL;
@@ -590,11 +590,11 @@ ar_scheduler_add_waitlist(ArScheduler *s, const ArSchedWaitlistRequest *r, GErro
             "t", r->patient_id))
     goto rollback;
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "INSERT INTO waitlist_entry (id, patient_id, appointment_id, practitioner_id, visit_type,"
-    " earliest_ts, latest_ts, min_notice_s, short_notice_ok, in_person_ok, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    error);
+      s->store,
+      "INSERT INTO waitlist_entry (id, patient_id, appointment_id, practitioner_id, visit_type,"
+      " earliest_ts, latest_ts, min_notice_s, short_notice_ok, in_person_ok, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      error);
   if (!st)
     goto rollback;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -642,12 +642,12 @@ rollback:
 }
 
 gboolean
-ar_scheduler_slot_opened(ArScheduler *s, const char *slot_id, ArOfferReason reason,
-                         GError **error)
+ar_scheduler_slot_opened(ArScheduler *s, const char *slot_id, ArOfferReason reason, GError **error)
 {
   gint64 now_us = g_get_real_time(), now = now_us / SEC_US;
-  g_auto(GStrv) sl = row(s, "SELECT schedule_id, start_ts, end_ts, modality, visit_type FROM slot"
-                            " WHERE id = ?",
+  g_auto(GStrv) sl = row(s,
+                         "SELECT schedule_id, start_ts, end_ts, modality, visit_type FROM slot"
+                         " WHERE id = ?",
                          5, slot_id);
   if (!sl) {
     ar_sched_fail(error, AR_SCHEDULER_ERROR_NOT_FOUND, "slot %s does not exist", slot_id);
@@ -657,13 +657,12 @@ ar_scheduler_slot_opened(ArScheduler *s, const char *slot_id, ArOfferReason reas
   /* The clinician can begin a minute from now at the earliest. */
   gint64 start = MAX(g_ascii_strtoll(sl[1], NULL, 10), now + 60);
   if (start >= end) {
-    ar_sched_fail(error, AR_SCHEDULER_ERROR_CONFLICT, "slot %s has no time left to offer",
-                  slot_id);
+    ar_sched_fail(error, AR_SCHEDULER_ERROR_CONFLICT, "slot %s has no time left to offer", slot_id);
     return FALSE;
   }
   g_autofree char *open_id = NULL;
-  g_autofree char *detail = g_strdup_printf("{\"from\":\"%s\",\"reason\":\"%s\"}", slot_id,
-                                            ar_sched_reason_name(reason));
+  g_autofree char *detail =
+      g_strdup_printf("{\"from\":\"%s\",\"reason\":\"%s\"}", slot_id, ar_sched_reason_name(reason));
   if (!ar_store_begin(s->store, error))
     return FALSE;
   if (reason == AR_OFFER_REASON_NOSHOW || reason == AR_OFFER_REASON_EARLY_FINISH ||

@@ -19,8 +19,7 @@ reply_json(ArHttpResponse *resp, int status, JsonBuilder *b)
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_object_unref(b);
   char *text = json_to_string(root, FALSE);
-  ar_http_response_take(resp, status, "application/json",
-                        g_bytes_new_take(text, strlen(text)));
+  ar_http_response_take(resp, status, "application/json", g_bytes_new_take(text, strlen(text)));
   ar_http_response_header(resp, "Cache-Control", "no-store");
 }
 
@@ -56,7 +55,10 @@ error_status(const GError *e, const char **code)
   static const struct {
     int status;
     const char *code;
-  } map[] = {{404, "not_found"}, {403, "forbidden"}, {409, "conflict"}, {400, "invalid"},
+  } map[] = {{404, "not_found"},
+             {403, "forbidden"},
+             {409, "conflict"},
+             {400, "invalid"},
              {500, "internal"}};
   if (e->domain == AR_SCHEDULER_ERROR && (guint)e->code < G_N_ELEMENTS(map)) {
     *code = map[e->code].code;
@@ -87,9 +89,8 @@ parse_body(const ArHttpRequest *req, ArHttpResponse *resp, JsonParser **keep)
   g_autoptr(GError) error = NULL;
   if (!json_parser_load_from_data(p, data ? data : "", (gssize)len, &error) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-    g_autofree char *why =
-      g_strdup_printf("the body must be a JSON object%s%s", error ? ": " : "",
-                      error ? error->message : "");
+    g_autofree char *why = g_strdup_printf("the body must be a JSON object%s%s", error ? ": " : "",
+                                           error ? error->message : "");
     reply_error(resp, 400, "bad_json", why);
     return NULL;
   }
@@ -102,8 +103,8 @@ str_member(JsonObject *o, const char *name)
 {
   JsonNode *n = json_object_get_member(o, name);
   return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-           ? json_node_get_string(n)
-           : NULL;
+             ? json_node_get_string(n)
+             : NULL;
 }
 
 /* A time as ISO 8601 (with zone) or Unix seconds; FALSE when absent or unreadable. */
@@ -144,7 +145,7 @@ burn_token(ArScheduler *s, const ArTokenClaims *c, gint64 now, const char **why)
   char tid[2 * AR_TOKEN_ID_BYTES + 1];
   ar_token_id_to_hex(c, tid);
   sqlite3_stmt *st =
-    ar_store_prepare(s->store, "SELECT 1 FROM token_revocation WHERE token_id = ?", NULL);
+      ar_store_prepare(s->store, "SELECT 1 FROM token_revocation WHERE token_id = ?", NULL);
   if (!st) {
     *why = "the offer could not be checked; try again";
     return FALSE;
@@ -213,19 +214,19 @@ handle_offer_answer(const ArHttpRequest *req, ArHttpResponse *resp, ArScheduler 
     return;
   }
   static const int status[] = {
-    [AR_OFFER_WON] = 200,     [AR_OFFER_RECORDED] = 200, [AR_OFFER_TAKEN] = 409,
-    [AR_OFFER_EXPIRED] = 410, [AR_OFFER_UNKNOWN] = 404,  [AR_OFFER_NOT_YOURS] = 403,
+      [AR_OFFER_WON] = 200,     [AR_OFFER_RECORDED] = 200, [AR_OFFER_TAKEN] = 409,
+      [AR_OFFER_EXPIRED] = 410, [AR_OFFER_UNKNOWN] = 404,  [AR_OFFER_NOT_YOURS] = 403,
   };
   static const char *const result[] = {
-    [AR_OFFER_WON] = "booked",        [AR_OFFER_RECORDED] = "declined",
-    [AR_OFFER_TAKEN] = "taken",       [AR_OFFER_EXPIRED] = "offer_expired",
-    [AR_OFFER_UNKNOWN] = "not_found", [AR_OFFER_NOT_YOURS] = "forbidden",
+      [AR_OFFER_WON] = "booked",        [AR_OFFER_RECORDED] = "declined",
+      [AR_OFFER_TAKEN] = "taken",       [AR_OFFER_EXPIRED] = "offer_expired",
+      [AR_OFFER_UNKNOWN] = "not_found", [AR_OFFER_NOT_YOURS] = "forbidden",
   };
   JsonBuilder *b = obj();
   json_builder_set_member_name(b, a.answer == AR_OFFER_WON || a.answer == AR_OFFER_RECORDED ||
-                                      a.answer == AR_OFFER_TAKEN
-                                    ? "result"
-                                    : "error");
+                                          a.answer == AR_OFFER_TAKEN
+                                      ? "result"
+                                      : "error");
   json_builder_add_string_value(b, result[a.answer]);
   json_builder_set_member_name(b, "message");
   json_builder_add_string_value(b, ar_sched_answer_message(a.answer));
@@ -257,21 +258,21 @@ handle_offers(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data
 
 /* The page an SMS link opens: shows nothing private, asks, and posts the token once. */
 static const char offer_page[] =
-  "<!doctype html><html lang=en><meta charset=utf-8>"
-  "<meta name=viewport content='width=device-width,initial-scale=1'>"
-  "<title>An earlier appointment</title><link rel=stylesheet href=/css/app.css>"
-  "<main><h1>An earlier appointment is free</h1><p id=msg>Would you like it?</p>"
-  "<button id=yes>Yes, book it</button> <button id=no>No, thanks</button></main>"
-  "<script src=/offer.js></script></html>";
+    "<!doctype html><html lang=en><meta charset=utf-8>"
+    "<meta name=viewport content='width=device-width,initial-scale=1'>"
+    "<title>An earlier appointment</title><link rel=stylesheet href=/css/app.css>"
+    "<main><h1>An earlier appointment is free</h1><p id=msg>Would you like it?</p>"
+    "<button id=yes>Yes, book it</button> <button id=no>No, thanks</button></main>"
+    "<script src=/offer.js></script></html>";
 static const char offer_js[] =
-  "const t=new URLSearchParams(location.hash.slice(1)).get('t');"
-  "const msg=document.getElementById('msg');"
-  "async function send(what){document.querySelectorAll('button').forEach(b=>b.disabled=true);"
-  "const r=await fetch('/api/offers/'+what,{method:'POST',headers:{'Content-Type':"
-  "'application/json'},body:JSON.stringify({token:t})});const j=await r.json();"
-  "msg.textContent=j.message+(j.slot?' ('+new Date(j.slot.start).toLocaleString()+')':'');}"
-  "document.getElementById('yes').onclick=()=>send('confirm');"
-  "document.getElementById('no').onclick=()=>send('decline');";
+    "const t=new URLSearchParams(location.hash.slice(1)).get('t');"
+    "const msg=document.getElementById('msg');"
+    "async function send(what){document.querySelectorAll('button').forEach(b=>b.disabled=true);"
+    "const r=await fetch('/api/offers/'+what,{method:'POST',headers:{'Content-Type':"
+    "'application/json'},body:JSON.stringify({token:t})});const j=await r.json();"
+    "msg.textContent=j.message+(j.slot?' ('+new Date(j.slot.start).toLocaleString()+')':'');}"
+    "document.getElementById('yes').onclick=()=>send('confirm');"
+    "document.getElementById('no').onclick=()=>send('decline');";
 
 static void
 handle_offer_page(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
@@ -316,11 +317,11 @@ get_open_slots(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
 static void
 get_offers(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
 {
-  sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT id, slot_id, patient_id, sent_at, expires_at, channel FROM offer"
-    " WHERE status = 'sent' AND expires_at > ? ORDER BY sent_at, id",
-    NULL);
+  sqlite3_stmt *st =
+      ar_store_prepare(s->store,
+                       "SELECT id, slot_id, patient_id, sent_at, expires_at, channel FROM offer"
+                       " WHERE status = 'sent' AND expires_at > ? ORDER BY sent_at, id",
+                       NULL);
   if (!st) {
     reply_error(resp, 500, "internal", "offers could not be read");
     return;
@@ -329,8 +330,8 @@ get_offers(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
   JsonBuilder *b = obj();
   json_builder_set_member_name(b, "offers");
   json_builder_begin_array(b);
-  static const char *const cols[] = {"offer_id", "slot_id", "patient_id", "sent_at",
-                                     "expires_at", "channel"};
+  static const char *const cols[] = {"offer_id", "slot_id",    "patient_id",
+                                     "sent_at",  "expires_at", "channel"};
   while (sqlite3_step(st) == SQLITE_ROW) {
     json_builder_begin_object(b);
     for (int i = 0; i < 6; i++) {
@@ -406,29 +407,29 @@ static char *
 clinic_zone(ArScheduler *s, const char *practitioner_id)
 {
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT c.timezone FROM practitioner p JOIN clinic c ON c.id = p.clinic_id WHERE p.id = ?",
-    NULL);
+      s->store,
+      "SELECT c.timezone FROM practitioner p JOIN clinic c ON c.id = p.clinic_id WHERE p.id = ?",
+      NULL);
   if (!st)
     return NULL;
   sqlite3_bind_text(st, 1, practitioner_id, -1, SQLITE_STATIC);
   char *tz =
-    sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+      sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
   sqlite3_reset(st);
   return tz;
 }
 
 static ArIcalImport *
-import_body(ArScheduler *s, const ArHttpRequest *req, const char *practitioner,
-            gboolean capacity, GError **error)
+import_body(ArScheduler *s, const ArHttpRequest *req, const char *practitioner, gboolean capacity,
+            GError **error)
 {
   gint64 now = g_get_real_time();
   g_autofree char *tz = clinic_zone(s, practitioner);
   ArIcalImportOptions o = {
-    .window_start_us = now - 365 * (gint64)DAY_S * SEC_US,
-    .window_end_us = now + 365 * (gint64)DAY_S * SEC_US,
-    .clinic_tzid = tz,
-    .as_capacity = capacity,
+      .window_start_us = now - 365 * (gint64)DAY_S * SEC_US,
+      .window_end_us = now + 365 * (gint64)DAY_S * SEC_US,
+      .clinic_tzid = tz,
+      .as_capacity = capacity,
   };
   gsize len;
   const char *data = g_bytes_get_data(req->body, &len);
@@ -476,7 +477,7 @@ post_capacity(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
       if (!o || !ar_sched_parse_time(o, "start", &c.start_us) ||
           !ar_sched_parse_time(o, "end", &c.end_us)) {
         g_autofree char *why = g_strdup_printf(
-          "slot %u needs \"start\" and \"end\" (ISO 8601 with a zone, or Unix seconds)", i + 1);
+            "slot %u needs \"start\" and \"end\" (ISO 8601 with a zone, or Unix seconds)", i + 1);
         reply_error(resp, 400, "invalid", why);
         return;
       }
@@ -486,7 +487,7 @@ post_capacity(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
     }
   }
   g_autoptr(GPtrArray) ids =
-    ar_scheduler_publish_capacity(s, prac, (ArSchedCapacity *)caps->data, caps->len, &error);
+      ar_scheduler_publish_capacity(s, prac, (ArSchedCapacity *)caps->data, caps->len, &error);
   if (!ids) {
     reply_gerror(resp, error);
     return;
@@ -502,16 +503,16 @@ post_waitlist(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
   if (!b)
     return;
   ArSchedWaitlistRequest r = {
-    .patient_id = str_member(b, "patient_id"),
-    .display_name = str_member(b, "display_name"),
-    .phone = str_member(b, "phone"),
-    .language = str_member(b, "language"),
-    .appointment_id = str_member(b, "appointment_id"),
-    .practitioner_id = str_member(b, "practitioner_id"),
-    .visit_type = str_member(b, "visit_type"),
-    .min_notice_s = json_object_get_int_member_with_default(b, "min_notice_s", 0),
-    .short_notice_ok = json_object_get_boolean_member_with_default(b, "short_notice_ok", FALSE),
-    .in_person_ok = json_object_get_boolean_member_with_default(b, "in_person_ok", FALSE),
+      .patient_id = str_member(b, "patient_id"),
+      .display_name = str_member(b, "display_name"),
+      .phone = str_member(b, "phone"),
+      .language = str_member(b, "language"),
+      .appointment_id = str_member(b, "appointment_id"),
+      .practitioner_id = str_member(b, "practitioner_id"),
+      .visit_type = str_member(b, "visit_type"),
+      .min_notice_s = json_object_get_int_member_with_default(b, "min_notice_s", 0),
+      .short_notice_ok = json_object_get_boolean_member_with_default(b, "short_notice_ok", FALSE),
+      .in_person_ok = json_object_get_boolean_member_with_default(b, "in_person_ok", FALSE),
   };
   gint64 us;
   if (ar_sched_parse_time(b, "earliest", &us))
@@ -658,11 +659,11 @@ handle_practitioners(const ArHttpRequest *req, ArHttpResponse *resp, gpointer us
   }
   gint64 now = g_get_real_time() / SEC_US;
   sqlite3_stmt *st = ar_store_prepare(
-    s->store,
-    "SELECT id, start_ts, end_ts, status FROM appointment WHERE practitioner_id = ?"
-    " AND start_ts >= ? AND start_ts < ? AND status NOT IN ('entered-in-error','waitlist')"
-    " ORDER BY start_ts, id",
-    NULL);
+      s->store,
+      "SELECT id, start_ts, end_ts, status FROM appointment WHERE practitioner_id = ?"
+      " AND start_ts >= ? AND start_ts < ? AND status NOT IN ('entered-in-error','waitlist')"
+      " ORDER BY start_ts, id",
+      NULL);
   if (!st) {
     reply_error(resp, 500, "internal", "visits could not be read");
     return;
@@ -683,8 +684,8 @@ handle_practitioners(const ArHttpRequest *req, ArHttpResponse *resp, gpointer us
   }
   sqlite3_reset(st);
   g_autoptr(GError) error = NULL;
-  char *feed = ar_ical_export_visits((ArIcalVisit *)visits->data, visits->len,
-                                     g_get_real_time(), &error);
+  char *feed =
+      ar_ical_export_visits((ArIcalVisit *)visits->data, visits->len, g_get_real_time(), &error);
   g_array_unref(visits);
   g_ptr_array_unref(strings);
   if (!feed) {

@@ -139,8 +139,7 @@ answer_code(ArOfferAnswer a)
 static void
 reply_answer(ArSignaling *s, ArSession *se, const ArMsg *m, ArSchedAnswer *a)
 {
-  if (a->answer != AR_OFFER_WON && a->answer != AR_OFFER_TAKEN &&
-      a->answer != AR_OFFER_RECORDED) {
+  if (a->answer != AR_OFFER_WON && a->answer != AR_OFFER_TAKEN && a->answer != AR_OFFER_RECORDED) {
     ar_signaling_error(s, se, m->id, answer_code(a->answer), ar_sched_answer_message(a->answer));
     return;
   }
@@ -149,7 +148,7 @@ reply_answer(ArSignaling *s, ArSession *se, const ArMsg *m, ArSchedAnswer *a)
     return;
   }
   JsonBuilder *b =
-    ar_protocol_begin(a->answer == AR_OFFER_WON ? "offer.booked" : "offer.taken", m->id);
+      ar_protocol_begin(a->answer == AR_OFFER_WON ? "offer.booked" : "offer.taken", m->id);
   json_builder_set_member_name(b, "message");
   json_builder_add_string_value(b, ar_sched_answer_message(a->answer));
   if (a->answer == AR_OFFER_WON) {
@@ -177,10 +176,9 @@ handle_answer(ArSignaling *s, ArSession *se, const ArMsg *m, gboolean confirm)
   }
   g_auto(ArSchedAnswer) a = {0};
   g_autoptr(GError) error = NULL;
-  gboolean ok = confirm ? ar_scheduler_confirm(s->scheduler, offer, se->claims.subject_id, "ws",
-                                               &a, &error)
-                        : ar_scheduler_decline(s->scheduler, offer, se->claims.subject_id, "ws",
-                                               &a, &error);
+  gboolean ok =
+      confirm ? ar_scheduler_confirm(s->scheduler, offer, se->claims.subject_id, "ws", &a, &error)
+              : ar_scheduler_decline(s->scheduler, offer, se->claims.subject_id, "ws", &a, &error);
   if (!ok) {
     g_warning("scheduler: answer to %s failed: %s", offer, error->message);
     ar_signaling_error(s, se, m->id, "internal", "the answer could not be saved; try again");
@@ -241,8 +239,7 @@ handle_cancel(ArSignaling *s, ArSession *se, const ArMsg *m)
   if (!appointment)
     return;
   g_autoptr(GError) error = NULL;
-  if (!ar_scheduler_cancel_appointment(s->scheduler, appointment, se->claims.subject_id,
-                                       &error)) {
+  if (!ar_scheduler_cancel_appointment(s->scheduler, appointment, se->claims.subject_id, &error)) {
     ar_signaling_error(s, se, m->id, error_code(error), error->message);
     return;
   }
@@ -279,7 +276,7 @@ handle_reschedule(ArSignaling *s, ArSession *se, const ArMsg *m)
   }
   g_autoptr(GError) error = NULL;
   g_autofree char *moved =
-    ar_scheduler_reschedule(s->scheduler, appointment, se->claims.subject_id, slot, &error);
+      ar_scheduler_reschedule(s->scheduler, appointment, se->claims.subject_id, slot, &error);
   if (!moved) {
     ar_signaling_error(s, se, m->id, error_code(error), error->message);
     return;
@@ -305,10 +302,7 @@ handle_reschedule(ArSignaling *s, ArSession *se, const ArMsg *m)
 }
 
 const ArSignalingRoute ar_scheduler_routes[] = {
-  {"offer.confirm", handle_confirm},
-  {"offer.decline", handle_decline},
-  {"appointment.cancel", handle_cancel},
-  {"appointment.reschedule", handle_reschedule},
-  {"appointment.slots", handle_slots},
-  {NULL},
+    {"offer.confirm", handle_confirm},     {"offer.decline", handle_decline},
+    {"appointment.cancel", handle_cancel}, {"appointment.reschedule", handle_reschedule},
+    {"appointment.slots", handle_slots},   {NULL},
 };

@@ -35,7 +35,8 @@ check_slot(JsonNode *root)
     abort();
   JsonNode *out = ar_fhir_slot_to_json(&s);
   if (!ar_fhir_parse_slot(out, &again, NULL) || g_strcmp0(s.status, again.status) != 0 ||
-      g_strcmp0(s.schedule_id, again.schedule_id) != 0 || s.start_us / G_USEC_PER_SEC != again.start_us / G_USEC_PER_SEC)
+      g_strcmp0(s.schedule_id, again.schedule_id) != 0 ||
+      s.start_us / G_USEC_PER_SEC != again.start_us / G_USEC_PER_SEC)
     abort();
   json_node_unref(out);
   ar_fhir_slot_clear(&again);

@@ -196,3 +196,46 @@ test('an expired offer gets a clear error and a lapsed AppointmentResponse; the 
     await hook.close();
   }
 });
+
+test('the webhook is retried with backoff and the same Idempotency-Key; a no-show reopens the rest of the slot', { timeout: 60000 }, async () => {
+  const hook = await Webhook.start();
+  const server = await Anteroom.startDemo(schedulingConfig(hook));
+  try {
+    hook.failNext = 2;
+    await addWaitlist(server, 'pat_h001', { min_notice_s: 0 });
+    // A visit running now: the patient did not check in, staff mark the slot open (no-show).
+    const [running] = sql(server, `SELECT slot_id, end_ts FROM appointment WHERE practitioner_id = 'prac_okafor' AND start_ts <= strftime('%s','now') AND end_ts > strftime('%s','now') + 300`);
+    if (running) {
+      const r = await staff(server, '/api/scheduling/slot-opened', { method: 'POST', body: { slot_id: running.slot_id, reason: 'noshow' } });
+      assert.equal(r.status, 202, r.body);
+      const reopened = sql(server, `SELECT start_ts, end_ts, opened_reason FROM slot WHERE source = 'reopened'`);
+      assert.equal(reopened.length, 1);
+      assert.equal(reopened[0].end_ts, running.end_ts);
+      assert.equal(reopened[0].opened_reason, 'noshow');
+      assert.ok(reopened[0].start_ts * 1000 > Date.now(), 'the rest of the slot, from a minute from now');
+    } else {
+      const slot = { start: minutesFromNow(7 * 60), end: minutesFromNow(7 * 60 + 20) };
+      assert.equal((await publish(server, 'prac_okafor', [slot])).status, 201);
+    }
+    // The gateway refused the first two POSTs; every message still arrives exactly once, the
+    // refused ones on a later try with the same Idempotency-Key.
+    await hook.waitFor(() => true, 1, 30000);
+    const refused = hook.attempts.slice(0, 2);
+    const deadline = Date.now() + 30000;
+    while (!refused.every((k) => hook.messages.some((m) => m.key === k)) && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    for (const k of new Set(hook.attempts)) {
+      assert.equal(hook.messages.filter((m) => m.key === k).length, 1, `${k} delivered once`);
+    }
+    assert.equal(hook.attempts.length, hook.messages.length + 2);
+    const msg = hook.messages.find((m) => m.key === refused[0]);
+    const tries = hook.attempts.filter((k) => k === msg.key).length;
+    assert.ok(tries >= 2, 'retried under the same key');
+    const [row] = sql(server, `SELECT attempts, delivered_at IS NOT NULL AS delivered, idempotency_key FROM notification_outbox WHERE id = '${msg.key}'`);
+    assert.deepEqual(row, { attempts: tries, delivered: 1, idempotency_key: msg.key });
+  } finally {
+    await server.stop();
+    await hook.close();
+  }
+});

@@ -36,8 +36,8 @@ expect_appointment_error(const char *text, ArFhirError code, const char *needle)
     g_error("\"%s\" does not mention \"%s\"", error->message, needle);
 }
 
-#define SLOT_OK                                                                                  \
-  "\"resourceType\":\"Slot\",\"schedule\":{\"reference\":\"Schedule/sch-a\"},"                   \
+#define SLOT_OK                                                                                    \
+  "\"resourceType\":\"Slot\",\"schedule\":{\"reference\":\"Schedule/sch-a\"},"                     \
   "\"start\":\"2026-12-01T10:00:00+01:00\",\"end\":\"2026-12-01T09:20:00Z\""
 
 static void
@@ -57,18 +57,21 @@ test_slot(void)
 
   expect_slot_error("{" SLOT_OK "}", AR_FHIR_ERROR_REQUIRED, "Slot.status: required");
   expect_slot_error("{" SLOT_OK ",\"status\":\"open\"}", AR_FHIR_ERROR_VALUE, "\"open\"");
-  expect_slot_error("{\"resourceType\":\"Slot\",\"status\":\"free\",\"start\":\"2026-12-01T10:00:00Z\","
-                    "\"end\":\"2026-12-01T10:20:00Z\"}",
-                    AR_FHIR_ERROR_REQUIRED, "Slot.schedule");
-  expect_slot_error("{\"resourceType\":\"Slot\",\"status\":\"free\",\"schedule\":{\"reference\":"
-                    "\"Patient/x\"},\"start\":\"2026-12-01T10:00:00Z\",\"end\":\"2026-12-01T10:20:00Z\"}",
-                    AR_FHIR_ERROR_VALUE, "Schedule/<id>");
+  expect_slot_error(
+      "{\"resourceType\":\"Slot\",\"status\":\"free\",\"start\":\"2026-12-01T10:00:00Z\","
+      "\"end\":\"2026-12-01T10:20:00Z\"}",
+      AR_FHIR_ERROR_REQUIRED, "Slot.schedule");
+  expect_slot_error(
+      "{\"resourceType\":\"Slot\",\"status\":\"free\",\"schedule\":{\"reference\":"
+      "\"Patient/x\"},\"start\":\"2026-12-01T10:00:00Z\",\"end\":\"2026-12-01T10:20:00Z\"}",
+      AR_FHIR_ERROR_VALUE, "Schedule/<id>");
   expect_slot_error("{\"resourceType\":\"Slot\",\"status\":\"free\",\"schedule\":{\"reference\":"
                     "\"Schedule/x\"},\"start\":\"2026-12-01\",\"end\":\"2026-12-01T10:20:00Z\"}",
                     AR_FHIR_ERROR_VALUE, "not an instant");
-  expect_slot_error("{\"resourceType\":\"Slot\",\"status\":\"free\",\"schedule\":{\"reference\":"
-                    "\"Schedule/x\"},\"start\":\"2026-12-01T10:20:00Z\",\"end\":\"2026-12-01T10:20:00Z\"}",
-                    AR_FHIR_ERROR_INVARIANT, "after Slot.start");
+  expect_slot_error(
+      "{\"resourceType\":\"Slot\",\"status\":\"free\",\"schedule\":{\"reference\":"
+      "\"Schedule/x\"},\"start\":\"2026-12-01T10:20:00Z\",\"end\":\"2026-12-01T10:20:00Z\"}",
+      AR_FHIR_ERROR_INVARIANT, "after Slot.start");
   expect_slot_error("{\"resourceType\":\"Appointment\"}", AR_FHIR_ERROR_STRUCTURE, "\"Slot\"");
   expect_slot_error("[]", AR_FHIR_ERROR_STRUCTURE, "JSON object");
 }
@@ -77,13 +80,15 @@ static void
 test_appointment(void)
 {
   g_autoptr(JsonNode) n = json(
-    "{\"resourceType\":\"Appointment\",\"status\":\"booked\",\"start\":\"2026-12-01T10:00:00Z\","
-    "\"end\":\"2026-12-01T10:20:00Z\",\"slot\":[{\"reference\":\"Slot/slot-1\"}],\"participant\":["
-    "{\"actor\":{\"reference\":\"Patient/pat-1\"},\"status\":\"accepted\"},"
-    "{\"type\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/participant-type\","
-    "\"code\":\"translator\"}]}],\"actor\":{\"reference\":\"Practitioner/prac-i\"},"
-    "\"status\":\"accepted\"},{\"actor\":{\"reference\":\"RelatedPerson/rp-1\"},\"status\":"
-    "\"tentative\"}]}");
+      "{\"resourceType\":\"Appointment\",\"status\":\"booked\",\"start\":\"2026-12-01T10:00:00Z\","
+      "\"end\":\"2026-12-01T10:20:00Z\",\"slot\":[{\"reference\":\"Slot/"
+      "slot-1\"}],\"participant\":["
+      "{\"actor\":{\"reference\":\"Patient/pat-1\"},\"status\":\"accepted\"},"
+      "{\"type\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+      "participant-type\","
+      "\"code\":\"translator\"}]}],\"actor\":{\"reference\":\"Practitioner/prac-i\"},"
+      "\"status\":\"accepted\"},{\"actor\":{\"reference\":\"RelatedPerson/rp-1\"},\"status\":"
+      "\"tentative\"}]}");
   g_auto(ArFhirAppointment) a = {0};
   g_autoptr(GError) error = NULL;
   g_assert_true(ar_fhir_parse_appointment(n, &a, &error));
@@ -132,7 +137,8 @@ test_ids(void)
 static void
 test_outcome(void)
 {
-  g_autoptr(GError) e = g_error_new_literal(AR_FHIR_ERROR, AR_FHIR_ERROR_CONFLICT, "Slot: overlaps");
+  g_autoptr(GError) e =
+      g_error_new_literal(AR_FHIR_ERROR, AR_FHIR_ERROR_CONFLICT, "Slot: overlaps");
   g_assert_cmpint(ar_fhir_http_status(e), ==, 409);
   g_autofree char *text = ar_fhir_to_string(ar_fhir_outcome(e, "Slot.start"));
   g_assert_cmpstr(text, ==,

@@ -40,8 +40,8 @@ text(ArStore *store, const char *sql)
 {
   sqlite3_stmt *st = ar_store_prepare(store, sql, NULL);
   g_assert_nonnull(st);
-  char *v = sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0))
-                                           : NULL;
+  char *v =
+      sqlite3_step(st) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
   sqlite3_reset(st);
   return v;
 }
@@ -49,8 +49,8 @@ text(ArStore *store, const char *sql)
 static ArScheduler *
 start(Fixture *f)
 {
-  ArSchedulerOptions o = {.store = f->store, .keys = f->keys, .public_url = "https://clinic.test",
-                          .api_token = "t"};
+  ArSchedulerOptions o = {
+      .store = f->store, .keys = f->keys, .public_url = "https://clinic.test", .api_token = "t"};
   ar_scheduler_policy_from_config(&o.policy, 5, 1200, 4 * HOUR, 1, 0, 0);
   g_autoptr(GError) error = NULL;
   ArScheduler *s = ar_scheduler_new(&o, &error);
@@ -85,8 +85,10 @@ teardown(Fixture *f, gconstpointer data)
 static void
 waitlist(Fixture *f, const char *patient, const char *appointment)
 {
-  ArSchedWaitlistRequest r = {.patient_id = patient, .display_name = "Secret Name",
-                              .phone = "+15550100", .appointment_id = appointment,
+  ArSchedWaitlistRequest r = {.patient_id = patient,
+                              .display_name = "Secret Name",
+                              .phone = "+15550100",
+                              .appointment_id = appointment,
                               .short_notice_ok = TRUE};
   g_autoptr(GError) error = NULL;
   g_autofree char *id = ar_scheduler_add_waitlist(f->sched, &r, &error);
@@ -108,8 +110,8 @@ static char *
 offer_for(Fixture *f, const char *slot, const char *patient)
 {
   g_autofree char *sql = g_strdup_printf(
-    "SELECT id FROM offer WHERE slot_id = '%s' AND patient_id = '%s' AND status = 'sent'", slot,
-    patient);
+      "SELECT id FROM offer WHERE slot_id = '%s' AND patient_id = '%s' AND status = 'sent'", slot,
+      patient);
   return text(f->store, sql);
 }
 
@@ -147,7 +149,7 @@ test_first_confirm_wins(Fixture *f, gconstpointer data)
   g_assert_cmpint(again.answer, ==, AR_OFFER_WON);
   g_assert_cmpstr(again.appointment_id, ==, won.appointment_id);
   g_autofree char *sql = g_strdup_printf(
-    "SELECT COUNT(*) FROM appointment WHERE slot_id = '%s' AND status = 'booked'", slot);
+      "SELECT COUNT(*) FROM appointment WHERE slot_id = '%s' AND status = 'booked'", slot);
   g_assert_cmpint(count(f->store, sql), ==, 1);
   g_assert_cmpint(count(f->store, "SELECT COUNT(*) FROM audit_event WHERE action ="
                                   " 'offer.confirm'"),
@@ -159,14 +161,14 @@ test_cascade(Fixture *f, gconstpointer data)
 {
   /* pat_1 holds an appointment three weeks out; taking an earlier slot frees it for pat_2. */
   g_autofree char *far = g_strdup_printf(
-    "INSERT INTO patient (id, display_name, created_at) VALUES ('pat_1', 'P1', 0);"
-    "INSERT INTO slot (id, schedule_id, start_ts, end_ts, status, modality) VALUES"
-    " ('slot_far', 'sch_a', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 'busy', 'video');"
-    "INSERT INTO appointment (id, patient_id, practitioner_id, slot_id, status, start_ts, end_ts,"
-    " created_at) VALUES ('apt_far', 'pat_1', 'prac_a', 'slot_far', 'booked', %" G_GINT64_FORMAT
-    ", %" G_GINT64_FORMAT ", 0);",
-    f->now + 21 * 24 * HOUR, f->now + 21 * 24 * HOUR + 1200, f->now + 21 * 24 * HOUR,
-    f->now + 21 * 24 * HOUR + 1200);
+      "INSERT INTO patient (id, display_name, created_at) VALUES ('pat_1', 'P1', 0);"
+      "INSERT INTO slot (id, schedule_id, start_ts, end_ts, status, modality) VALUES"
+      " ('slot_far', 'sch_a', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 'busy', 'video');"
+      "INSERT INTO appointment (id, patient_id, practitioner_id, slot_id, status, start_ts, end_ts,"
+      " created_at) VALUES ('apt_far', 'pat_1', 'prac_a', 'slot_far', 'booked', %" G_GINT64_FORMAT
+      ", %" G_GINT64_FORMAT ", 0);",
+      f->now + 21 * 24 * HOUR, f->now + 21 * 24 * HOUR + 1200, f->now + 21 * 24 * HOUR,
+      f->now + 21 * 24 * HOUR + 1200);
   exec_ok(f->store, far);
   waitlist(f, "pat_1", "apt_far");
   g_autofree char *slot = publish(f, f->now + 7 * HOUR);
@@ -216,7 +218,7 @@ test_expired_foreign_unknown(Fixture *f, gconstpointer data)
   g_assert_true(ar_scheduler_confirm(f->sched, offer, "pat_1", "test", &expired, NULL));
   g_assert_cmpint(expired.answer, ==, AR_OFFER_EXPIRED);
   g_autofree char *resp =
-    text(f->store, "SELECT participant_status || '/' || comment FROM appointment_response");
+      text(f->store, "SELECT participant_status || '/' || comment FROM appointment_response");
   g_assert_cmpstr(resp, ==, "needs-action/lapsed");
   g_assert_cmpint(count(f->store, "SELECT COUNT(*) FROM appointment"), ==, 0);
 }
@@ -225,7 +227,8 @@ static void
 test_bad_requests_write_nothing(Fixture *f, gconstpointer data)
 {
   gint64 t = (f->now + 9 * HOUR) * G_USEC_PER_SEC;
-  ArSchedCapacity overlap[] = {{t, t + 1200 * G_USEC_PER_SEC}, {t + 600 * G_USEC_PER_SEC, t + 1800 * G_USEC_PER_SEC}};
+  ArSchedCapacity overlap[] = {{t, t + 1200 * G_USEC_PER_SEC},
+                               {t + 600 * G_USEC_PER_SEC, t + 1800 * G_USEC_PER_SEC}};
   g_autoptr(GError) error = NULL;
   g_assert_null(ar_scheduler_publish_capacity(f->sched, "prac_a", overlap, 2, &error));
   g_assert_error(error, AR_SCHEDULER_ERROR, AR_SCHEDULER_ERROR_CONFLICT);

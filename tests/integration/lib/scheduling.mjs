@@ -14,10 +14,12 @@ export class Webhook {
     hook.messages = [];
     hook.failNext = 0;
     hook.waiters = [];
+    hook.attempts = []; // idempotency keys of every POST, refused ones too
     hook.server = http.createServer((req, res) => {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
+        hook.attempts.push(req.headers['idempotency-key']);
         if (hook.failNext > 0) {
           hook.failNext--;
           res.writeHead(503).end();
