@@ -168,8 +168,14 @@ read_resource(ArScheduler *s, const char *type, const char *id, GError **error)
       return ar_fhir_slot_to_json(&slot);
   } else if (g_str_equal(type, "Appointment")) {
     g_auto(ArFhirAppointment) a = {0};
-    if (load_appointment(s, id, &a))
+    if (load_appointment(s, id, &a)) {
+      /* An appointment is part of a patient's record: every read is audited. */
+      ArAuditEvent ev = {"staff", "fhir.appointment.read", "appointment", id, "success", NULL};
+      g_autoptr(GError) why = NULL;
+      if (!ar_audit_append(s->store, g_get_real_time() / SEC_US, &ev, &why))
+        g_warning("fhir: audit append failed: %s", why->message);
       return ar_fhir_appointment_to_json(&a);
+    }
   } else if (g_str_equal(type, "Practitioner")) {
     sqlite3_stmt *st =
         prep(s, "SELECT display_name, active, role FROM practitioner WHERE id = ?", error);

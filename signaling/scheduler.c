@@ -369,11 +369,9 @@ send_offer(ArScheduler *s, const ArOfferOutput *o)
   if (!ar_store_step_done(s->store, st, &error))
     goto rollback;
   gboolean live = FALSE;
-  if (o->channel == AR_OFFER_CHANNEL_LIVE) {
-    char *ev = offer_event("offer", offer_id, &slot, o->expires_us, "reason",
-                           ar_sched_reason_name(o->reason));
-    live = ar_sched_push_live(s, patient_id, ev);
-  }
+  /* Sent only after the commit: a patient never sees an offer the store does not hold. */
+  if (o->channel == AR_OFFER_CHANNEL_LIVE)
+    live = ar_sched_push_live(s, patient_id, NULL);
   if (!live) {
     g_autofree char *link = offer_link(s, offer_id, patient_id, o->expires_us, o->at_us);
     g_autofree char *payload =
@@ -388,7 +386,11 @@ send_offer(ArScheduler *s, const ArOfferOutput *o)
     goto rollback;
   g_info("scheduler: offer %s slot %s patient %s via %s", offer_id, slot_id, patient_id,
          live ? "websocket" : "outbox");
-  if (!live)
+  if (live)
+    ar_sched_push_live(s, patient_id,
+                       offer_event("offer", offer_id, &slot, o->expires_us, "reason",
+                                   ar_sched_reason_name(o->reason)));
+  else
     ar_outbox_kick(s->outbox);
   return;
 rollback:

@@ -688,6 +688,9 @@ handle_practitioners(const ArHttpRequest *req, ArHttpResponse *resp, gpointer us
       ar_ical_export_visits((ArIcalVisit *)visits->data, visits->len, g_get_real_time(), &error);
   g_array_unref(visits);
   g_ptr_array_unref(strings);
+  ArAuditEvent ev = {"staff",  "calendar.export",          "practitioner",
+                     parts[0], feed ? "success" : "error", NULL};
+  ar_audit_append(s->store, now, &ev, NULL);
   if (!feed) {
     reply_error(resp, 500, "internal", error->message);
     return;

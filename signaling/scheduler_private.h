@@ -48,7 +48,8 @@ ArOfferReason ar_sched_reason_from_name(const char *name);
 /* The practitioner's active schedule, made if missing (call inside a transaction). */
 char *ar_sched_schedule_for(ArScheduler *s, const char *practitioner_id, GError **error);
 
-/* scheduler_ws.c: push an event to the patient's joined sessions; FALSE if none. */
+/* scheduler_ws.c: push an event (taken; NULL only asks) to the patient's joined sessions;
+ * FALSE if there are none. */
 gboolean ar_sched_push_live(ArScheduler *s, const char *patient_id, char *json);
 void ar_sched_slot_json(JsonBuilder *b, const ArSchedSlotInfo *i);
 void ar_sched_slots_json(JsonBuilder *b, const char *name, GArray *slots);

@@ -70,7 +70,8 @@ ar_sched_push_live(ArScheduler *sched, const char *patient_id, char *json)
       ArSession *se = value;
       if (se->joined && se->claims.role == AR_TOKEN_ROLE_PATIENT &&
           g_str_equal(se->claims.subject_id, patient_id)) {
-        ar_ws_conn_send(se->conn, json, -1);
+        if (json)
+          ar_ws_conn_send(se->conn, json, -1);
         sent = TRUE;
       }
     }

@@ -110,6 +110,8 @@ test('reads and searches validate: Practitioner, Schedule, Slot, Appointment', a
     assert.equal(e.resource.status, 'booked');
     assert.ok(e.resource.participant.some((p) => p.actor.reference === 'Practitioner/prac-okafor'));
   }
+  const audited = sql(server, `SELECT COUNT(*) AS n FROM audit_event WHERE action = 'fhir.appointment.read' AND entity_id = '${appts.json.entry[0].resource.id.replaceAll('-', '_')}'`);
+  assert.ok(audited[0].n >= 1, 'reading an appointment leaves an audit event');
   const first = appts.json.entry[0].resource;
   const day = first.start.slice(0, 10);
   const byDate = await fhir(`/Appointment?date=${day}&practitioner=prac-okafor`);
