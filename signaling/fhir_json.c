@@ -72,7 +72,12 @@ ar_fhir_parse_instant(const char *text, gint64 *us)
   g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(text, NULL);
   if (!dt)
     return FALSE;
-  *us = g_date_time_to_unix(dt) * SEC_US;
+  /* Calendar times before 1970 have no place in a schedule, and a year must print back as
+   * four digits (fuzzing found "0587-12-01T10:00:00Z" coming back as "587-..."). */
+  gint64 unix = g_date_time_to_unix(dt);
+  if (unix < 0 || g_date_time_get_year(dt) > 9999)
+    return FALSE;
+  *us = unix * SEC_US;
   return TRUE;
 }
 
