@@ -1,9 +1,11 @@
 # The two commands (see README.md):
 #   make demo    install what is missing, build, and run a demo clinic on https://127.0.0.1:8443
 #   make check   install what is missing, build, and run every test; ends with "N passed, N failed"
+#   make fuzz    run every libFuzzer target for SECONDS_PER_TARGET (default 600) seconds and
+#                append the figures to tests/fuzz/RESULTS.md (FUZZ_ARGS="--merge" keeps finds)
 BUILD ?= build
 
-.PHONY: demo check build deps deps-test clean
+.PHONY: demo check fuzz build deps deps-test clean
 
 demo: deps build
 	./$(BUILD)/anteroom --demo
@@ -14,6 +16,9 @@ check: deps-test build
 build:
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) -Dwerror=true
 	ninja -C $(BUILD)
+
+fuzz: deps-test
+	scripts/fuzz.sh $(FUZZ_ARGS)
 
 deps:
 	scripts/deps.sh build

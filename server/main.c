@@ -3,6 +3,7 @@
  * GStreamer initialisation, the ArApp) and turns signals into drain and reload. */
 #include "app.h"
 #include "ar_build_config.h"
+#include "audit_cli.h"
 #include "config.h"
 #include "log.h"
 
@@ -21,6 +22,7 @@
 typedef struct {
   char *config_path;
   char *check_path;
+  char *verify_audit_path;
   gboolean version;
   gboolean demo;
 } Options;
@@ -164,6 +166,9 @@ main(int argc, char **argv)
     {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_path, "Configuration file", "FILE"},
     {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &o.check_path,
      "Check a configuration file and exit", "FILE"},
+    {"verify-audit", 0, 0, G_OPTION_ARG_FILENAME, &o.verify_audit_path,
+     "Check the audit log's hash chain in a database and exit (0 ok, 1 broken, 2 unreadable)",
+     "DB"},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
     {"demo", 0, 0, G_OPTION_ARG_NONE, &o.demo,
      "Run with a fresh demo clinic (state in ./state/demo) and print links to try it", NULL},
@@ -182,6 +187,8 @@ main(int argc, char **argv)
   }
   if (o.check_path)
     return check_config(o.check_path);
+  if (o.verify_audit_path)
+    return ar_audit_cli_verify(o.verify_audit_path, stdout, stderr);
   gst_init(NULL, NULL);
   ArConfig *cfg = o.config_path ? ar_config_load(o.config_path, &error) : ar_config_new_default();
   if (!cfg) {

@@ -77,6 +77,13 @@ ar_audit_append(ArStore *store, gint64 now_unix, const ArAuditEvent *ev, GError 
   return ar_store_commit(store, error);
 }
 
+static const char *
+text_or_empty(sqlite3_stmt *st, int col)
+{
+  const char *text = (const char *)sqlite3_column_text(st, col);
+  return text ? text : "";
+}
+
 gboolean
 ar_audit_verify(ArStore *store, gint64 *n_events, gint64 *first_bad_seq, GError **error)
 {
@@ -89,13 +96,15 @@ ar_audit_verify(ArStore *store, gint64 *n_events, gint64 *first_bad_seq, GError 
     return FALSE;
   char expected_prev[65] = GENESIS;
   gint64 n = 0;
+  int rc;
   *first_bad_seq = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    /* A tampered row may hold NULLs where the schema said NOT NULL: compare them as "". */
     const char *fields[6];
     for (int i = 0; i < 6; i++)
-      fields[i] = (const char *)sqlite3_column_text(st, i + 2);
-    const char *prev = (const char *)sqlite3_column_text(st, 8);
-    const char *hash = (const char *)sqlite3_column_text(st, 9);
+      fields[i] = text_or_empty(st, i + 2);
+    const char *prev = text_or_empty(st, 8);
+    const char *hash = text_or_empty(st, 9);
     char computed[65];
     chain_hash(expected_prev, sqlite3_column_int64(st, 1), fields, computed);
     n++;
@@ -108,5 +117,8 @@ ar_audit_verify(ArStore *store, gint64 *n_events, gint64 *first_bad_seq, GError 
   sqlite3_reset(st);
   if (n_events)
     *n_events = n;
+  /* A read error part-way must not pass for an intact (shorter) chain. */
+  if (*first_bad_seq == 0 && rc != SQLITE_DONE)
+    return ar_store_fail(store, error, "audit verify");
   return *first_bad_seq == 0;
 }

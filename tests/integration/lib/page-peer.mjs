@@ -1,11 +1,18 @@
 // An RTCPeerConnection living in a browser page, driven from node: the test does the signaling
 // over its own WebSocket client, the page does the WebRTC. Works with Playwright and Puppeteer
 // pages (both have evaluate()).
-export async function setupPagePeer(page, { audio = true, video = true } = {}) {
-  await page.evaluate(async ({ audio, video }) => {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+// slots: receive-only audio+video pairs offered for the other participants of a visit.
+// rtcConfig is merged into the RTCPeerConnection configuration (iceServers,
+// iceTransportPolicy, ...).
+export async function setupPagePeer(page, { audio = true, video = true, slots = 0, rtcConfig = {} } = {}) {
+  await page.evaluate(async ({ audio, video, slots, rtcConfig }) => {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...rtcConfig });
     const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendrecv', streams: [stream] });
+    for (let i = 0; i < slots; i++) {
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+    }
     window.__peer = { pc, candidates: [], remote: [] };
     pc.onicecandidate = (e) => window.__peer.candidates.push(e.candidate ? e.candidate.toJSON() : null);
     window.__peer.audioPeak = 0;
@@ -29,7 +36,7 @@ export async function setupPagePeer(page, { audio = true, video = true } = {}) {
         window.__peer.audioPeak = Math.max(window.__peer.audioPeak, Math.sqrt(sum / buf.length));
       }, 50);
     };
-  }, { audio, video });
+  }, { audio, video, slots, rtcConfig });
 }
 
 export const createOffer = (page) => page.evaluate(async () => {
@@ -46,16 +53,36 @@ export const addCandidate = (page, c) => page.evaluate((c) =>
 
 export const takeCandidates = (page) => page.evaluate(() => window.__peer.candidates.splice(0));
 
+// The candidate pair ICE selected: local and remote {candidateType, protocol, relayProtocol,
+// address, port}, or null before one is chosen.
+export const selectedPair = (page) => page.evaluate(async () => {
+  const stats = await window.__peer.pc.getStats();
+  let pair = null;
+  stats.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+  });
+  if (!pair) return null;
+  const pick = (c) => c && { candidateType: c.candidateType, protocol: c.protocol,
+    relayProtocol: c.relayProtocol, address: c.address, port: c.port };
+  return { local: pick(stats.get(pair.localCandidateId)), remote: pick(stats.get(pair.remoteCandidateId)) };
+});
+
 export const connectionState = (page) => page.evaluate(() => window.__peer.pc.connectionState);
 
 // What the page received: decoded video frames and audio energy, from getStats().
 export const inboundStats = (page) => page.evaluate(async () => {
   const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, videoPackets: 0,
-    audioPeak: window.__peer.audioPeak };
+    audioPeak: window.__peer.audioPeak, videoStreams: [], audioStreams: [] };
   (await window.__peer.pc.getStats()).forEach((s) => {
     if (s.type !== 'inbound-rtp') return;
-    if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
-    if (s.kind === 'audio') { out.audioEnergy += s.totalAudioEnergy || 0; out.audioPackets += s.packetsReceived || 0; }
+    if (s.kind === 'video') {
+      out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0;
+      out.videoStreams.push({ mid: s.mid, frames: s.framesDecoded || 0 });
+    }
+    if (s.kind === 'audio') {
+      out.audioEnergy += s.totalAudioEnergy || 0; out.audioPackets += s.packetsReceived || 0;
+      out.audioStreams.push({ mid: s.mid, packets: s.packetsReceived || 0 });
+    }
   });
   return out;
 });
