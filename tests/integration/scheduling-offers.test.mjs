@@ -10,7 +10,7 @@ import {
   killAndRestart, tokenOf,
 } from './lib/scheduling.mjs';
 
-test('200 concurrent confirmations of one slot: exactly one booking, 199 taken with alternatives', { timeout: 180000 }, async () => {
+test('200 concurrent confirmations of one slot: exactly one booking, 199 taken with alternatives', { timeout: 180000 }, async (t) => {
   const hook = await Webhook.start();
   const server = await Anteroom.startDemo(schedulingConfig(hook, { wave_size: 300 }));
   try {
@@ -29,7 +29,9 @@ test('200 concurrent confirmations of one slot: exactly one booking, 199 taken w
     assert.equal(new Set(hook.messages.map((m) => m.key)).size, hook.messages.length);
     for (const m of mine) assert.ok(!m.raw.includes('Test Person'), 'no patient name leaves');
 
+    const t0 = performance.now();
     const replies = await Promise.all(mine.map((m) => confirmOffer(server, m.body.link)));
+    t.diagnostic(`200 simultaneous confirmations answered in ${Math.round(performance.now() - t0)} ms`);
     const won = replies.filter((r) => r.status === 200);
     const taken = replies.filter((r) => r.status === 409);
     assert.equal(won.length, 1, JSON.stringify(replies.filter((r) => r.status !== 409).slice(0, 3)));
@@ -234,6 +236,44 @@ test('the webhook is retried with backoff and the same Idempotency-Key; a no-sho
     assert.ok(tries >= 2, 'retried under the same key');
     const [row] = sql(server, `SELECT attempts, delivered_at IS NOT NULL AS delivered, idempotency_key FROM notification_outbox WHERE id = '${msg.key}'`);
     assert.deepEqual(row, { attempts: tries, delivered: 1, idempotency_key: msg.key });
+  } finally {
+    await server.stop();
+    await hook.close();
+  }
+});
+
+test('a patient reschedules from their own link: the new slot is theirs, the old one is offered on', { timeout: 60000 }, async () => {
+  const hook = await Webhook.start();
+  const server = await Anteroom.startDemo(schedulingConfig(hook));
+  try {
+    const slot = { start: minutesFromNow(9 * 60), end: minutesFromNow(9 * 60 + 20) };
+    const pub = await publish(server, 'prac_okafor', [slot]);
+    assert.equal(pub.status, 201, pub.body);
+    await addWaitlist(server, 'pat_m001', { min_notice_s: 0 });
+    const c = new SignalingClient(server.wsUrl);
+    await c.opened;
+    const joined = await c.request('join', { token: server.links.patient.token });
+    const [old] = sql(server, `SELECT slot_id, start_ts FROM appointment WHERE id = '${joined.appointment_id}'`);
+    const list = await c.request('appointment.slots', {});
+    assert.equal(list.type, 'appointment.slots');
+    assert.ok(list.slots.some((x) => x.slot_id === pub.json.slot_ids[0]));
+    assert.equal((await c.request('appointment.reschedule', {})).code, 'bad_message');
+    assert.equal((await c.request('appointment.reschedule', { slot_id: 'slot_nope' })).code, 'not_found');
+    const moved = await c.request('appointment.reschedule', { slot_id: pub.json.slot_ids[0] });
+    assert.equal(moved.type, 'appointment.rescheduled', JSON.stringify(moved));
+    assert.equal(moved.slot.start, slot.start);
+    assert.ok(moved.token.length > 20, 'a fresh link token for the new appointment');
+    const rows = sql(server, `SELECT id, status FROM appointment WHERE patient_id = 'pat_demo00' AND id IN ('${joined.appointment_id}', '${moved.appointment_id}') ORDER BY start_ts`);
+    assert.deepEqual(rows.map((r) => r.status).sort(), ['booked', 'cancelled']);
+    const start = new Date(old.start_ts * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await hook.waitFor((b) => b.slot_start === start);
+    const taken = await c.request('appointment.reschedule', { slot_id: pub.json.slot_ids[0] });
+    assert.equal(taken.code, 'conflict');
+    const c2 = new SignalingClient(server.wsUrl);
+    await c2.opened;
+    assert.equal((await c2.request('join', { token: moved.token })).type, 'joined', 'the new link works');
+    c.close();
+    c2.close();
   } finally {
     await server.stop();
     await hook.close();
