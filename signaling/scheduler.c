@@ -734,8 +734,8 @@ ar_scheduler_staff_authorized(ArScheduler *s, const ArHttpRequest *req)
   const char *given = NULL;
   if (req->authorization && g_str_has_prefix(req->authorization, "Bearer "))
     given = req->authorization + 7;
-  else
-    given = ar_http_query(req, "token");
+  else if (g_str_has_suffix(req->path, ".ics"))
+    given = ar_http_query(req, "token"); /* calendar apps cannot send headers */
   if (!given)
     return FALSE;
   gsize n = strlen(s->api_token);

@@ -120,5 +120,6 @@ char *ar_scheduler_add_waitlist(ArScheduler *s, const ArSchedWaitlistRequest *re
 
 void ar_scheduler_get_metrics(ArScheduler *s, ArOfferMetrics *m);
 ArStore *ar_scheduler_store(ArScheduler *s);
-/* Constant-time check of "Authorization: Bearer <api_token>" (or ?token= for calendar feeds). */
+/* Constant-time check of "Authorization: Bearer <api_token>" (or ?token= for .ics feeds only).
+ * The one place staff access is decided: switch it to the staff session check when it lands. */
 gboolean ar_scheduler_staff_authorized(ArScheduler *s, const ArHttpRequest *req);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Anteroom, SOURCE_DIR } from './lib/anteroom.mjs';
-import { Webhook, schedulingConfig, staff, minutesFromNow, publish, sql } from './lib/scheduling.mjs';
+import { Webhook, schedulingConfig, staff, minutesFromNow, publish, sql, API_TOKEN } from './lib/scheduling.mjs';
 
 const fixture = (name) => readFileSync(join(SOURCE_DIR, 'tests', 'data', 'ics', name), 'utf8');
 
@@ -98,6 +98,10 @@ test("a clinician's visits.ics exports and imports back to the same times", asyn
   assert.equal((feed.body.match(/BEGIN:VEVENT/g) || []).length, appts.length);
   const anon = await staff(server, '/api/practitioners/prac_okafor/visits.ics', { token: null });
   assert.equal(anon.status, 401);
+  const subscribed = await staff(server, `/api/practitioners/prac_okafor/visits.ics?token=${API_TOKEN}`, { token: null });
+  assert.equal(subscribed.status, 200, 'a calendar app can subscribe with ?token=');
+  const notHere = await staff(server, `/api/scheduling/metrics?token=${API_TOKEN}`, { token: null });
+  assert.equal(notHere.status, 401, 'the query token works for feeds only');
 
   const back = await importIcs('prac_berg', feed.body);
   assert.equal(back.status, 201, back.body);
