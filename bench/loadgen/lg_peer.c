@@ -8,6 +8,7 @@
 
 #include "peer/peer_signaling.h"
 #include "bytes.h"
+#include "lg_janus.h"
 #include "srtp.h"
 
 #define PT_OPUS 111
@@ -21,6 +22,10 @@ struct LgPeer {
   LgPeerState state;
   char *failure;
   ArPeerSignaling *sig;
+  LgJanus *janus;
+  gint64 janus_handle;
+  gboolean dtls_server; /* the answer said setup:active (Janus does) */
+  const char *srtp_profile;
   NiceAgent *agent;
   guint stream_id;
   char *local_sdp_cands;
@@ -49,6 +54,13 @@ fail(LgPeer *p, const char *fmt, ...)
   p->state = LG_PEER_FAILED;
 }
 
+static JsonObject *
+obj_member(JsonObject *o, const char *name, JsonObject *fallback)
+{
+  JsonNode *n = json_object_get_member(o, name);
+  return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : fallback;
+}
+
 /* --- DTLS over the nominated pair ---------------------------------------------------------- */
 
 static void
@@ -67,12 +79,13 @@ drain_dtls(LgPeer *p)
         fail(p, "unknown SRTP profile %s", out.srtp_profile);
         return;
       }
-      p->srtp =
-          ar_srtp_session_new(prof, out.keying_material, out.keying_material_len, TRUE, &error);
+      p->srtp = ar_srtp_session_new(prof, out.keying_material, out.keying_material_len,
+                                    !p->dtls_server, &error);
       if (!p->srtp) {
         fail(p, "srtp: %s", error->message);
         return;
       }
+      p->srtp_profile = ar_srtp_profile_name(prof);
       p->state = LG_PEER_CONNECTED;
       p->connected_ns = lg_now_ns();
       /* Spread the senders over one audio interval so they do not all fire at once. */
@@ -233,7 +246,9 @@ on_state_changed(NiceAgent *agent, guint stream_id, guint component_id, guint st
   } else if ((state == NICE_COMPONENT_STATE_READY || state == NICE_COMPONENT_STATE_CONNECTED) &&
              !p->dtls) {
     g_autoptr(GError) error = NULL;
-    p->dtls = ar_dtls_new_with_context(p->cfg.dtls, AR_DTLS_ROLE_CLIENT, p->remote_fp, &error);
+    p->dtls = ar_dtls_new_with_context(p->cfg.dtls,
+                                       p->dtls_server ? AR_DTLS_ROLE_SERVER : AR_DTLS_ROLE_CLIENT,
+                                       p->remote_fp, &error);
     if (!p->dtls) {
       fail(p, "dtls: %s", error->message);
       return;
@@ -270,22 +285,18 @@ add_remote_candidate(LgPeer *p, const char *line)
 }
 
 static void
-on_answer(JsonObject *reply, gpointer user_data)
+apply_answer(LgPeer *p, const char *sdp)
 {
-  LgPeer *p = user_data;
-  const char *sdp = json_object_get_string_member_with_default(reply, "sdp", NULL);
-  if (!sdp) {
-    fail(p, "offer refused: %s", json_object_get_string_member_with_default(reply, "message", "?"));
-    return;
-  }
   g_autofree char *ufrag = sdp_value(sdp, "a=ice-ufrag:");
   g_autofree char *pwd = sdp_value(sdp, "a=ice-pwd:");
   g_autofree char *setup = sdp_value(sdp, "a=setup:");
   g_autofree char *fp = sdp_value(sdp, "a=fingerprint:sha-256 ");
-  if (!ufrag || !pwd || !fp || !setup || !g_str_equal(setup, "passive")) {
-    fail(p, "answer without ICE credentials, fingerprint or setup:passive");
+  if (!ufrag || !pwd || !fp || !setup ||
+      !(g_str_equal(setup, "passive") || g_str_equal(setup, "active"))) {
+    fail(p, "answer without ICE credentials, fingerprint or setup");
     return;
   }
+  p->dtls_server = g_str_equal(setup, "active");
   g_free(p->remote_fp);
   p->remote_fp = g_steal_pointer(&fp);
   nice_agent_set_remote_credentials(p->agent, p->stream_id, ufrag, pwd);
@@ -294,6 +305,38 @@ on_answer(JsonObject *reply, gpointer user_data)
     if (g_str_has_prefix(*l, "a=candidate:"))
       add_remote_candidate(p, *l);
   p->answered = TRUE;
+}
+
+static void
+on_answer(JsonObject *reply, gpointer user_data)
+{
+  LgPeer *p = user_data;
+  const char *sdp = json_object_get_string_member_with_default(reply, "sdp", NULL);
+  if (!sdp) {
+    fail(p, "offer refused: %s", json_object_get_string_member_with_default(reply, "message", "?"));
+    return;
+  }
+  apply_answer(p, sdp);
+}
+
+static void
+on_janus_answer(JsonObject *reply, gpointer user_data)
+{
+  LgPeer *p = user_data;
+  JsonObject *jsep = obj_member(reply, "jsep", NULL);
+  const char *sdp = jsep ? json_object_get_string_member_with_default(jsep, "sdp", NULL) : NULL;
+  if (!sdp) {
+    fail(p, "janus refused the offer");
+    return;
+  }
+  apply_answer(p, sdp);
+  g_autoptr(JsonObject) m = json_object_new();
+  json_object_set_string_member(m, "janus", "trickle");
+  json_object_set_int_member(m, "handle_id", p->janus_handle);
+  JsonObject *c = json_object_new();
+  json_object_set_boolean_member(c, "completed", TRUE);
+  json_object_set_object_member(m, "candidate", c);
+  lg_janus_request(p->janus, m, NULL, NULL);
 }
 
 static void
@@ -332,11 +375,26 @@ send_offer(LgPeer *p)
   }
   g_free(ufrag);
   g_free(pwd);
-  g_autoptr(JsonObject) f = json_object_new();
-  json_object_set_string_member(f, "purpose", p->cfg.purpose);
-  json_object_set_string_member(f, "sdp", s->str);
+  if (p->janus) {
+    g_autoptr(JsonObject) m = json_object_new();
+    json_object_set_string_member(m, "janus", "message");
+    json_object_set_int_member(m, "handle_id", p->janus_handle);
+    JsonObject *body = json_object_new();
+    json_object_set_boolean_member(body, "audio", TRUE);
+    json_object_set_boolean_member(body, "video", TRUE);
+    json_object_set_object_member(m, "body", body);
+    JsonObject *jsep = json_object_new();
+    json_object_set_string_member(jsep, "type", "offer");
+    json_object_set_string_member(jsep, "sdp", s->str);
+    json_object_set_object_member(m, "jsep", jsep);
+    lg_janus_request(p->janus, m, on_janus_answer, p);
+  } else {
+    g_autoptr(JsonObject) f = json_object_new();
+    json_object_set_string_member(f, "purpose", p->cfg.purpose);
+    json_object_set_string_member(f, "sdp", s->str);
+    ar_peer_signaling_request(p->sig, "media.offer", f, on_answer, p);
+  }
   g_string_free(s, TRUE);
-  ar_peer_signaling_request(p->sig, "media.offer", f, on_answer, p);
   p->offered = TRUE;
 }
 
@@ -352,7 +410,7 @@ on_gathering_done(NiceAgent *agent, guint stream_id, gpointer user_data)
   }
   g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
   p->local_sdp_cands = g_string_free(s, FALSE);
-  if (!p->offered && p->sig)
+  if (!p->offered && (p->sig || p->janus))
     send_offer(p);
 }
 
@@ -401,6 +459,67 @@ on_closed(const GError *error, gpointer user_data)
   fail(p, "signaling closed: %s", error ? error->message : "normally");
 }
 
+/* --- Janus echotest ----------------------------------------------------------------------- */
+
+static void
+on_janus_attached(JsonObject *reply, gpointer user_data)
+{
+  LgPeer *p = user_data;
+  JsonObject *data = obj_member(reply, "data", NULL);
+  if (!data) {
+    fail(p, "janus attach failed");
+    return;
+  }
+  p->janus_handle = json_object_get_int_member(data, "id");
+  if (!nice_agent_gather_candidates(p->agent, p->stream_id))
+    fail(p, "ice: gathering did not start");
+}
+
+static void
+on_janus_created(JsonObject *reply, gpointer user_data)
+{
+  LgPeer *p = user_data;
+  JsonObject *data = obj_member(reply, "data", NULL);
+  if (!data) {
+    fail(p, "janus create failed");
+    return;
+  }
+  lg_janus_set_session(p->janus, json_object_get_int_member(data, "id"));
+  g_autoptr(JsonObject) m = json_object_new();
+  json_object_set_string_member(m, "janus", "attach");
+  json_object_set_string_member(m, "plugin", "janus.plugin.echotest");
+  lg_janus_request(p->janus, m, on_janus_attached, p);
+}
+
+static void
+on_janus_open(gpointer user_data)
+{
+  LgPeer *p = user_data;
+  g_autoptr(JsonObject) m = json_object_new();
+  json_object_set_string_member(m, "janus", "create");
+  lg_janus_request(p->janus, m, on_janus_created, p);
+}
+
+static void
+on_janus_event(JsonObject *msg, gpointer user_data)
+{
+  LgPeer *p = user_data;
+  const char *kind = json_object_get_string_member_with_default(msg, "janus", "");
+  if (g_str_equal(kind, "trickle")) {
+    JsonObject *c = obj_member(msg, "candidate", NULL);
+    if (c)
+      add_remote_candidate(p, json_object_get_string_member_with_default(c, "candidate", NULL));
+  } else if (g_str_equal(kind, "hangup")) {
+    fail(p, "janus hung up (%s)", json_object_get_string_member_with_default(msg, "reason", "-"));
+  }
+}
+
+static void
+on_janus_closed(const char *why, gpointer user_data)
+{
+  fail(user_data, "janus signaling closed: %s", why);
+}
+
 LgPeer *
 lg_peer_new(const LgPeerConfig *cfg)
 {
@@ -420,6 +539,11 @@ lg_peer_new(const LgPeerConfig *cfg)
                          p);
   g_signal_connect(p->agent, "component-state-changed", G_CALLBACK(on_state_changed), p);
   g_signal_connect(p->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), p);
+  if (cfg->backend == LG_BACKEND_JANUS_ECHO) {
+    static const LgJanusCallbacks jcb = {on_janus_open, on_janus_event, on_janus_closed};
+    p->janus = lg_janus_connect(cfg->ws_url, &jcb, p);
+    return p;
+  }
   static const ArPeerSignalingCallbacks scb = {on_open, on_event, on_closed};
   g_autoptr(GError) error = NULL;
   p->sig = ar_peer_signaling_connect(cfg->ws_url, TRUE, &scb, p, &error);
@@ -434,6 +558,7 @@ lg_peer_free(LgPeer *p)
   if (!p)
     return;
   g_clear_pointer(&p->sig, ar_peer_signaling_free);
+  g_clear_pointer(&p->janus, lg_janus_free);
   if (p->agent) {
     nice_agent_attach_recv(p->agent, p->stream_id, 1, g_main_context_get_thread_default(), NULL,
                            NULL);
@@ -470,4 +595,10 @@ guint64
 lg_peer_bad_packets(const LgPeer *p)
 {
   return p->bad;
+}
+
+const char *
+lg_peer_srtp_profile(const LgPeer *p)
+{
+  return p->srtp_profile;
 }

@@ -16,7 +16,13 @@ typedef enum {
   LG_PEER_FAILED,
 } LgPeerState;
 
+typedef enum {
+  LG_BACKEND_ANTEROOM,   /* docs/protocol.md: join, media.offer */
+  LG_BACKEND_JANUS_ECHO, /* Janus 1.1 janus.plugin.echotest: the same echo, for the ratio */
+} LgBackend;
+
 typedef struct {
+  LgBackend backend;
   const char *ws_url;
   const char *token;
   const char *purpose; /* "device_check" or "visit" */
@@ -41,3 +47,5 @@ void lg_peer_tick(LgPeer *p, gint64 now_ns);
 gint64 lg_peer_connected_at(const LgPeer *p);
 /* Packets that did not decrypt or did not carry our trailer. */
 guint64 lg_peer_bad_packets(const LgPeer *p);
+/* The negotiated SRTP profile once connected, else NULL. */
+const char *lg_peer_srtp_profile(const LgPeer *p);

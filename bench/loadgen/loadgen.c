@@ -21,7 +21,7 @@
 #include "srtp_openssl.h"
 
 typedef struct {
-  char *url, *tokens_path, *purpose;
+  char *url, *tokens_path, *purpose, *backend;
   int visits, party, warmup_s, duration_s, connect_timeout_s, stagger_ms, server_pid;
   int audio_pps, video_pps, audio_bytes, video_bytes;
 } Options;
@@ -29,6 +29,7 @@ typedef struct {
 typedef struct {
   Options o;
   GMainLoop *loop;
+  gboolean janus;
   char **tokens;
   guint n_tokens;
   ArDtlsContext *dtls;
@@ -94,6 +95,7 @@ start_peer(Gen *g)
   guint i = g->n_started++;
   guint visit = i / (guint)g->o.party;
   LgPeerConfig cfg = {
+      .backend = g->janus ? LG_BACKEND_JANUS_ECHO : LG_BACKEND_ANTEROOM,
       .ws_url = g->o.url,
       .token = g->tokens[visit % g->n_tokens],
       .purpose = g->o.purpose,
@@ -116,7 +118,7 @@ print_report(Gen *g)
   lg_stats_summary(g->stats, &s);
   guint connected = 0, failed = 0;
   guint64 bad = 0;
-  const char *why = NULL;
+  const char *why = NULL, *profile = NULL;
   for (guint i = 0; i < g->peers->len; i++) {
     LgPeer *p = g_ptr_array_index(g->peers, i);
     connected += lg_peer_state(p) == LG_PEER_CONNECTED;
@@ -125,6 +127,8 @@ print_report(Gen *g)
       why = why ? why : lg_peer_failure(p);
     }
     bad += lg_peer_bad_packets(p);
+    if (!profile)
+      profile = lg_peer_srtp_profile(p);
   }
   double win = g->o.duration_s;
   double srv = g->srv_cpu1 >= 0 && g->srv_cpu0 >= 0 ? g->srv_cpu1 - g->srv_cpu0 : -1;
@@ -140,12 +144,14 @@ print_report(Gen *g)
          ",\"loss_pct\":%.4f,\"latency_p50_us\":%.1f,\"latency_p99_us\":%.1f,"
          "\"latency_max_us\":%.1f,\"jitter_mean_ms\":%.3f,\"jitter_max_ms\":%.3f,"
          "\"server_cpu_s\":%.3f,\"server_cpu_frac\":%.4f,\"server_rss_kib\":%ld,"
-         "\"gen_cpu_frac\":%.4f,\"bad_packets\":%" G_GUINT64_FORMAT ",\"first_failure\":%s}\n",
+         "\"gen_cpu_frac\":%.4f,\"bad_packets\":%" G_GUINT64_FORMAT
+         ",\"srtp_profile\":\"%s\",\"first_failure\":%s}\n",
          g->o.visits, g->o.party, n_participants(g), connected, failed,
          g->all_connected_ns ? (g->all_connected_ns - g->t0_ns) / 1e9 : -1.0, win, s.sent,
          s.expected, s.received, s.duplicates, s.loss_pct, s.lat_p50_us, s.lat_p99_us, s.lat_max_us,
          s.jitter_mean_ms, s.jitter_max_ms, srv, srv >= 0 ? srv / win : -1.0, g->srv_rss_kib,
-         (g->gen_cpu1 - g->gen_cpu0) / win, bad, why_json ? why_json : "null");
+         (g->gen_cpu1 - g->gen_cpu0) / win, bad, profile ? profile : "",
+         why_json ? why_json : "null");
   fflush(stdout);
   g->ok = failed == 0 && connected == n_participants(g);
 }
@@ -233,6 +239,7 @@ main(int argc, char **argv)
                   .video_bytes = 1200};
   GOptionEntry entries[] = {
       {"url", 0, 0, G_OPTION_ARG_STRING, &g.o.url, "Server WebSocket URL", "URL"},
+      {"backend", 0, 0, G_OPTION_ARG_STRING, &g.o.backend, "anteroom (default) or janus-echo", "B"},
       {"tokens", 0, 0, G_OPTION_ARG_FILENAME, &g.o.tokens_path, "Link tokens, one a line", "FILE"},
       {"visits", 0, 0, G_OPTION_ARG_INT, &g.o.visits, "Visits to open", "N"},
       {"party", 0, 0, G_OPTION_ARG_INT, &g.o.party, "1: device-check echo; 3: 3-party visit", "P"},
@@ -248,14 +255,18 @@ main(int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new("- anteroom load generator");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || !g.o.url || !g.o.tokens_path ||
+  gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
+  g.janus = g.o.backend && g_str_equal(g.o.backend, "janus-echo");
+  if (!parsed || !g.o.url || (!g.o.tokens_path && !g.janus) || (g.janus && g.o.party != 1) ||
       g.o.visits < 1 || (g.o.party != 1 && g.o.party != 3) || g.o.duration_s < 1) {
     fprintf(stderr, "anteroom-loadgen: %s\n", error ? error->message : "see --help");
     return 2;
   }
   g.o.purpose = g.o.party == 1 ? "device_check" : "visit";
   g_autofree char *text = NULL;
-  if (!g_file_get_contents(g.o.tokens_path, &text, NULL, &error)) {
+  if (g.janus)
+    text = g_strdup("-"); /* Janus has no tokens */
+  else if (!g_file_get_contents(g.o.tokens_path, &text, NULL, &error)) {
     fprintf(stderr, "anteroom-loadgen: %s\n", error->message);
     return 2;
   }
@@ -270,7 +281,9 @@ main(int argc, char **argv)
     return 2;
   }
   g_autoptr(ArCert) cert = ar_cert_generate("loadgen", &error);
-  g.dtls = cert ? ar_dtls_context_new(cert, &error) : NULL;
+  /* LG_SRTP_PROFILES (OpenSSL names, colon-separated) overrides the offered SRTP profiles. */
+  g.dtls =
+      cert ? ar_dtls_context_new_with_profiles(cert, g_getenv("LG_SRTP_PROFILES"), &error) : NULL;
   if (!g.dtls) {
     fprintf(stderr, "anteroom-loadgen: %s\n", error->message);
     return 2;
