@@ -6,9 +6,11 @@ const { RTCPeerConnection, nonstandard } = wrtc;
 const { RTCVideoSource, RTCAudioSource, RTCVideoSink, RTCAudioSink } = nonstandard;
 
 export class WrtcPeer {
-  constructor() {
+  // slots: receive-only audio+video pairs offered for the other participants of a visit.
+  constructor({ slots = 0 } = {}) {
     this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     this.frames = 0;
+    this.framesByTrack = new Map();
     this.energy = 0;
     this.sinks = [];
     this.serverCandidates = [];
@@ -27,10 +29,15 @@ export class WrtcPeer {
     ];
     this.pc.addTransceiver(audio.createTrack(), { direction: 'sendrecv' });
     this.pc.addTransceiver(video.createTrack(), { direction: 'sendrecv' });
-    this.pc.ontrack = ({ track }) => {
+    for (let i = 0; i < slots; i++) {
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+    this.pc.ontrack = ({ track, transceiver }) => {
       if (track.kind === 'video') {
         const s = new RTCVideoSink(track);
-        s.onframe = () => this.frames++;
+        const key = transceiver?.mid ?? track.id;
+        s.onframe = () => { this.frames++; this.framesByTrack.set(key, (this.framesByTrack.get(key) || 0) + 1); };
         this.sinks.push(s);
       } else {
         const s = new RTCAudioSink(track);
