@@ -29,7 +29,8 @@ struct LgPeer {
   NiceAgent *agent;
   guint stream_id;
   char *local_sdp_cands;
-  char *remote_fp; /* the server's, from its answer */
+  char *remote_fp;        /* the server's, from its answer */
+  GPtrArray *early_cands; /* trickled before the answer set the remote credentials */
   gboolean offered, answered;
   ArDtls *dtls;
   ArSrtpSession *srtp;
@@ -271,8 +272,16 @@ sdp_value(const char *sdp, const char *prefix)
 static void
 add_remote_candidate(LgPeer *p, const char *line)
 {
-  if (!line || !*line)
+  if (!line)
     return;
+  if (!p->answered) {
+    g_ptr_array_add(p->early_cands, g_strdup(line));
+    return;
+  }
+  if (!*line) {
+    nice_agent_peer_candidate_gathering_done(p->agent, p->stream_id);
+    return;
+  }
   /* libnice parses the SDP attribute form, "a=candidate:..." */
   g_autofree char *attr =
       g_str_has_prefix(line, "a=") ? g_strdup(line) : g_strconcat("a=", line, NULL);
@@ -300,11 +309,14 @@ apply_answer(LgPeer *p, const char *sdp)
   g_free(p->remote_fp);
   p->remote_fp = g_steal_pointer(&fp);
   nice_agent_set_remote_credentials(p->agent, p->stream_id, ufrag, pwd);
+  p->answered = TRUE;
   g_auto(GStrv) lines = g_strsplit(sdp, "\r\n", -1);
   for (char **l = lines; *l; l++)
     if (g_str_has_prefix(*l, "a=candidate:"))
       add_remote_candidate(p, *l);
-  p->answered = TRUE;
+  for (guint i = 0; i < p->early_cands->len; i++)
+    add_remote_candidate(p, g_ptr_array_index(p->early_cands, i));
+  g_ptr_array_set_size(p->early_cands, 0);
 }
 
 static void
@@ -346,19 +358,24 @@ send_offer(LgPeer *p)
   nice_agent_get_local_credentials(p->agent, p->stream_id, &ufrag, &pwd);
   const char *fp = p->cfg.local_fingerprint;
   GString *s = g_string_new(NULL);
-  g_string_append_printf(s,
-                         "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-                         "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS lg\r\n",
+  guint n_m = 2 + 2 * p->cfg.recv_slots; /* sendrecv audio, video, then recvonly pairs */
+  g_string_append_printf(s, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE",
                          g_random_int());
-  static const char *const kind[] = {"audio", "video"};
-  for (int m = 0; m < 2; m++) {
+  for (guint m = 0; m < n_m; m++)
+    g_string_append_printf(s, " %u", m);
+  g_string_append(s, "\r\na=msid-semantic: WMS lg\r\n");
+  for (guint m = 0; m < n_m; m++) {
+    gboolean video = m % 2 == 1, send = m < 2;
     g_string_append_printf(s,
                            "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\n"
                            "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
-                           "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\na=mid:%d\r\n"
-                           "a=sendrecv\r\na=msid:lg t%d\r\na=rtcp-mux\r\n",
-                           kind[m], m ? PT_VP8 : PT_OPUS, ufrag, pwd, fp, m, m);
-    if (m == 0)
+                           "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\na=mid:%u\r\n"
+                           "a=%s\r\na=rtcp-mux\r\n",
+                           video ? "video" : "audio", video ? PT_VP8 : PT_OPUS, ufrag, pwd, fp, m,
+                           send ? "sendrecv" : "recvonly");
+    if (send)
+      g_string_append_printf(s, "a=msid:lg t%u\r\n", m);
+    if (!video)
       g_string_append_printf(s,
                              "a=rtpmap:%d opus/48000/2\r\n"
                              "a=fmtp:%d minptime=10;useinbandfec=1\r\n",
@@ -368,8 +385,9 @@ send_offer(LgPeer *p)
                              "a=rtpmap:%d VP8/90000\r\na=rtcp-fb:%d nack\r\n"
                              "a=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n",
                              PT_VP8, PT_VP8, PT_VP8, PT_VP8);
-    g_string_append_printf(s, "a=ssrc:%u cname:lg%u\r\n", m ? p->ssrc_video : p->ssrc_audio,
-                           p->cfg.index);
+    if (send)
+      g_string_append_printf(s, "a=ssrc:%u cname:lg%u\r\n", video ? p->ssrc_video : p->ssrc_audio,
+                             p->cfg.index);
     if (m == 0)
       g_string_append(s, p->local_sdp_cands);
   }
@@ -442,6 +460,11 @@ on_event(JsonObject *ev, gpointer user_data)
 {
   LgPeer *p = user_data;
   const char *type = json_object_get_string_member_with_default(ev, "type", "");
+  if (g_getenv("LG_DEBUG")) {
+    g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), ev);
+    g_autofree char *t = json_to_string(n, FALSE);
+    g_printerr("peer %u: event %.200s\n", p->cfg.index, t);
+  }
   if (g_str_equal(type, "media.candidate")) {
     add_remote_candidate(p, json_object_get_string_member_with_default(ev, "candidate", NULL));
   } else if (g_str_equal(type, "media.state")) {
@@ -525,6 +548,7 @@ lg_peer_new(const LgPeerConfig *cfg)
 {
   LgPeer *p = g_new0(LgPeer, 1);
   p->cfg = *cfg;
+  p->early_cands = g_ptr_array_new_with_free_func(g_free);
   p->ssrc_audio = g_random_int() | 1;
   p->ssrc_video = g_random_int() | 2;
   p->agent = nice_agent_new_full(g_main_context_get_thread_default(), NICE_COMPATIBILITY_RFC5245,
@@ -569,6 +593,7 @@ lg_peer_free(LgPeer *p)
   g_clear_pointer(&p->srtp, ar_srtp_session_free);
   g_free(p->remote_fp);
   g_free(p->local_sdp_cands);
+  g_ptr_array_unref(p->early_cands);
   g_free(p->failure);
   g_free(p);
 }

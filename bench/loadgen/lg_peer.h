@@ -27,6 +27,7 @@ typedef struct {
   const char *token;
   const char *purpose; /* "device_check" or "visit" */
   guint index;         /* participant index: streams 2*index (audio) and 2*index+1 (video) */
+  guint recv_slots;    /* visit: receive-only audio+video pairs offered for the others */
   guint audio_pps, video_pps;
   guint audio_bytes, video_bytes; /* RTP payload sizes */
   ArDtlsContext *dtls;

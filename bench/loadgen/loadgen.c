@@ -100,6 +100,7 @@ start_peer(Gen *g)
       .token = g->tokens[visit % g->n_tokens],
       .purpose = g->o.purpose,
       .index = i,
+      .recv_slots = (guint)g->o.party - 1,
       .audio_pps = (guint)g->o.audio_pps,
       .video_pps = (guint)g->o.video_pps,
       .audio_bytes = (guint)g->o.audio_bytes,
