@@ -1,50 +1,22 @@
 /* One synthetic participant; see lg_peer.h. The offer is written by hand (one Opus and one VP8
  * m-line, BUNDLE, rtcp-mux, no header extensions) so every packet is exactly what the generator
  * chose; candidates go in the offer, the server's arrive in its answer and as trickle events. */
-#include "lg_peer.h"
+#include "lg_peer_private.h"
 
 #include <nice/agent.h>
 #include <string.h>
 
 #include "peer/peer_signaling.h"
 #include "bytes.h"
-#include "lg_janus.h"
 #include "srtp.h"
 
 #define PT_OPUS 111
 #define PT_VP8 96
 #define VIDEO_PKTS_PER_FRAME 5
 #define KEYFRAME_EVERY 30 /* frames: one keyframe a second at 30 fps */
-#define BUF_CAP 1500
 
-struct LgPeer {
-  LgPeerConfig cfg;
-  LgPeerState state;
-  char *failure;
-  ArPeerSignaling *sig;
-  LgJanus *janus;
-  gint64 janus_handle;
-  gboolean dtls_server; /* the answer said setup:active (Janus does) */
-  const char *srtp_profile;
-  NiceAgent *agent;
-  guint stream_id;
-  char *local_sdp_cands;
-  char *remote_fp;        /* the server's, from its answer */
-  GPtrArray *early_cands; /* trickled before the answer set the remote credentials */
-  gboolean offered, answered;
-  ArDtls *dtls;
-  ArSrtpSession *srtp;
-  guint32 ssrc_audio, ssrc_video;
-  gint64 connected_ns, start_ns;
-  guint64 audio_sent, video_sent;
-  guint64 bad;
-  guint8 buf[BUF_CAP];
-};
-
-static void fail(LgPeer *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-fail(LgPeer *p, const char *fmt, ...)
+void
+lg_peer_fail(LgPeer *p, const char *fmt, ...)
 {
   if (p->state == LG_PEER_FAILED)
     return;
@@ -55,8 +27,8 @@ fail(LgPeer *p, const char *fmt, ...)
   p->state = LG_PEER_FAILED;
 }
 
-static JsonObject *
-obj_member(JsonObject *o, const char *name, JsonObject *fallback)
+JsonObject *
+lg_peer_obj_member(JsonObject *o, const char *name, JsonObject *fallback)
 {
   JsonNode *n = json_object_get_member(o, name);
   return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : fallback;
@@ -77,13 +49,13 @@ drain_dtls(LgPeer *p)
       ArSrtpProfile prof;
       g_autoptr(GError) error = NULL;
       if (!ar_srtp_profile_from_name(out.srtp_profile, &prof)) {
-        fail(p, "unknown SRTP profile %s", out.srtp_profile);
+        lg_peer_fail(p, "unknown SRTP profile %s", out.srtp_profile);
         return;
       }
       p->srtp = ar_srtp_session_new(prof, out.keying_material, out.keying_material_len,
                                     !p->dtls_server, &error);
       if (!p->srtp) {
-        fail(p, "srtp: %s", error->message);
+        lg_peer_fail(p, "srtp: %s", error->message);
         return;
       }
       p->srtp_profile = ar_srtp_profile_name(prof);
@@ -94,10 +66,10 @@ drain_dtls(LgPeer *p)
       break;
     }
     case AR_DTLS_OUTPUT_FAILED:
-      fail(p, "dtls: %s", out.fail_detail ? out.fail_detail : "failed");
+      lg_peer_fail(p, "dtls: %s", out.fail_detail ? out.fail_detail : "failed");
       return;
     case AR_DTLS_OUTPUT_CLOSED:
-      fail(p, "dtls closed by the server");
+      lg_peer_fail(p, "dtls closed by the server");
       return;
     }
   }
@@ -198,7 +170,7 @@ send_rtp(LgPeer *p, gboolean video, guint64 seq, gint64 now_ns)
   }
   lg_trailer_write(pl + payload, now_ns, stream, (guint32)seq);
   gsize len = 12 + payload;
-  if (ar_srtp_protect_rtp(p->srtp, b, &len, BUF_CAP) != AR_SRTP_OK) {
+  if (ar_srtp_protect_rtp(p->srtp, b, &len, LG_BUF_CAP) != AR_SRTP_OK) {
     p->bad++;
     return;
   }
@@ -217,7 +189,9 @@ lg_peer_tick(LgPeer *p, gint64 now_ns)
       drain_dtls(p);
     }
   }
-  if (p->state != LG_PEER_CONNECTED || now_ns < p->start_ns)
+  for (guint i = 0; i < p->legs->len; i++)
+    lg_peer_tick(g_ptr_array_index(p->legs, i), now_ns);
+  if (p->owner || p->state != LG_PEER_CONNECTED || now_ns < p->start_ns)
     return;
   gint64 el = now_ns - p->start_ns;
   guint64 due_a = (guint64)(el / 1000) * p->cfg.audio_pps / 1000000 + 1;
@@ -243,7 +217,7 @@ on_state_changed(NiceAgent *agent, guint stream_id, guint component_id, guint st
   if (g_getenv("LG_DEBUG"))
     g_printerr("peer %u: ice %s\n", p->cfg.index, nice_component_state_to_string(state));
   if (state == NICE_COMPONENT_STATE_FAILED) {
-    fail(p, "ice failed");
+    lg_peer_fail(p, "ice failed");
   } else if ((state == NICE_COMPONENT_STATE_READY || state == NICE_COMPONENT_STATE_CONNECTED) &&
              !p->dtls) {
     g_autoptr(GError) error = NULL;
@@ -251,7 +225,7 @@ on_state_changed(NiceAgent *agent, guint stream_id, guint component_id, guint st
                                        p->dtls_server ? AR_DTLS_ROLE_SERVER : AR_DTLS_ROLE_CLIENT,
                                        p->remote_fp, &error);
     if (!p->dtls) {
-      fail(p, "dtls: %s", error->message);
+      lg_peer_fail(p, "dtls: %s", error->message);
       return;
     }
     ar_dtls_start(p->dtls, g_get_monotonic_time());
@@ -259,8 +233,8 @@ on_state_changed(NiceAgent *agent, guint stream_id, guint component_id, guint st
   }
 }
 
-static char *
-sdp_value(const char *sdp, const char *prefix)
+char *
+lg_peer_sdp_value(const char *sdp, const char *prefix)
 {
   const char *at = strstr(sdp, prefix);
   if (!at)
@@ -269,8 +243,8 @@ sdp_value(const char *sdp, const char *prefix)
   return g_strndup(at, strcspn(at, "\r\n"));
 }
 
-static void
-add_remote_candidate(LgPeer *p, const char *line)
+void
+lg_peer_add_remote_candidate(LgPeer *p, const char *line)
 {
   if (!line)
     return;
@@ -293,18 +267,20 @@ add_remote_candidate(LgPeer *p, const char *line)
   g_slist_free_full(l, (GDestroyNotify)nice_candidate_free);
 }
 
-static void
-apply_answer(LgPeer *p, const char *sdp)
+void
+lg_peer_apply_answer(LgPeer *p, const char *sdp)
 {
-  g_autofree char *ufrag = sdp_value(sdp, "a=ice-ufrag:");
-  g_autofree char *pwd = sdp_value(sdp, "a=ice-pwd:");
-  g_autofree char *setup = sdp_value(sdp, "a=setup:");
-  g_autofree char *fp = sdp_value(sdp, "a=fingerprint:sha-256 ");
+  g_autofree char *ufrag = lg_peer_sdp_value(sdp, "a=ice-ufrag:");
+  g_autofree char *pwd = lg_peer_sdp_value(sdp, "a=ice-pwd:");
+  g_autofree char *setup = lg_peer_sdp_value(sdp, "a=setup:");
+  g_autofree char *fp = lg_peer_sdp_value(sdp, "a=fingerprint:sha-256 ");
   if (!ufrag || !pwd || !fp || !setup ||
-      !(g_str_equal(setup, "passive") || g_str_equal(setup, "active"))) {
-    fail(p, "answer without ICE credentials, fingerprint or setup");
+      !(g_str_equal(setup, "passive") || g_str_equal(setup, "active") ||
+        g_str_equal(setup, "actpass"))) {
+    lg_peer_fail(p, "answer without ICE credentials, fingerprint or setup");
     return;
   }
+  /* Janus answers active; to its own offers (actpass) a leg answers active. */
   p->dtls_server = g_str_equal(setup, "active");
   g_free(p->remote_fp);
   p->remote_fp = g_steal_pointer(&fp);
@@ -313,9 +289,9 @@ apply_answer(LgPeer *p, const char *sdp)
   g_auto(GStrv) lines = g_strsplit(sdp, "\r\n", -1);
   for (char **l = lines; *l; l++)
     if (g_str_has_prefix(*l, "a=candidate:"))
-      add_remote_candidate(p, *l);
+      lg_peer_add_remote_candidate(p, *l);
   for (guint i = 0; i < p->early_cands->len; i++)
-    add_remote_candidate(p, g_ptr_array_index(p->early_cands, i));
+    lg_peer_add_remote_candidate(p, g_ptr_array_index(p->early_cands, i));
   g_ptr_array_set_size(p->early_cands, 0);
 }
 
@@ -325,30 +301,11 @@ on_answer(JsonObject *reply, gpointer user_data)
   LgPeer *p = user_data;
   const char *sdp = json_object_get_string_member_with_default(reply, "sdp", NULL);
   if (!sdp) {
-    fail(p, "offer refused: %s", json_object_get_string_member_with_default(reply, "message", "?"));
+    lg_peer_fail(p, "offer refused: %s",
+                 json_object_get_string_member_with_default(reply, "message", "?"));
     return;
   }
-  apply_answer(p, sdp);
-}
-
-static void
-on_janus_answer(JsonObject *reply, gpointer user_data)
-{
-  LgPeer *p = user_data;
-  JsonObject *jsep = obj_member(reply, "jsep", NULL);
-  const char *sdp = jsep ? json_object_get_string_member_with_default(jsep, "sdp", NULL) : NULL;
-  if (!sdp) {
-    fail(p, "janus refused the offer");
-    return;
-  }
-  apply_answer(p, sdp);
-  g_autoptr(JsonObject) m = json_object_new();
-  json_object_set_string_member(m, "janus", "trickle");
-  json_object_set_int_member(m, "handle_id", p->janus_handle);
-  JsonObject *c = json_object_new();
-  json_object_set_boolean_member(c, "completed", TRUE);
-  json_object_set_object_member(m, "candidate", c);
-  lg_janus_request(p->janus, m, NULL, NULL);
+  lg_peer_apply_answer(p, sdp);
 }
 
 static void
@@ -394,18 +351,7 @@ send_offer(LgPeer *p)
   g_free(ufrag);
   g_free(pwd);
   if (p->janus) {
-    g_autoptr(JsonObject) m = json_object_new();
-    json_object_set_string_member(m, "janus", "message");
-    json_object_set_int_member(m, "handle_id", p->janus_handle);
-    JsonObject *body = json_object_new();
-    json_object_set_boolean_member(body, "audio", TRUE);
-    json_object_set_boolean_member(body, "video", TRUE);
-    json_object_set_object_member(m, "body", body);
-    JsonObject *jsep = json_object_new();
-    json_object_set_string_member(jsep, "type", "offer");
-    json_object_set_string_member(jsep, "sdp", s->str);
-    json_object_set_object_member(m, "jsep", jsep);
-    lg_janus_request(p->janus, m, on_janus_answer, p);
+    lg_peer_janus_send_offer(p, s->str);
   } else {
     g_autoptr(JsonObject) f = json_object_new();
     json_object_set_string_member(f, "purpose", p->cfg.purpose);
@@ -428,7 +374,9 @@ on_gathering_done(NiceAgent *agent, guint stream_id, gpointer user_data)
   }
   g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
   p->local_sdp_cands = g_string_free(s, FALSE);
-  if (!p->offered && (p->sig || p->janus))
+  if (p->owner)
+    lg_peer_janus_send_answer(p);
+  else if (!p->offered && (p->sig || p->janus))
     send_offer(p);
 }
 
@@ -439,11 +387,12 @@ on_joined(JsonObject *reply, gpointer user_data)
 {
   LgPeer *p = user_data;
   if (!g_str_equal(json_object_get_string_member_with_default(reply, "type", ""), "joined")) {
-    fail(p, "join refused: %s", json_object_get_string_member_with_default(reply, "code", "?"));
+    lg_peer_fail(p, "join refused: %s",
+                 json_object_get_string_member_with_default(reply, "code", "?"));
     return;
   }
   if (!nice_agent_gather_candidates(p->agent, p->stream_id))
-    fail(p, "ice: gathering did not start");
+    lg_peer_fail(p, "ice: gathering did not start");
 }
 
 static void
@@ -466,12 +415,13 @@ on_event(JsonObject *ev, gpointer user_data)
     g_printerr("peer %u: event %.200s\n", p->cfg.index, t);
   }
   if (g_str_equal(type, "media.candidate")) {
-    add_remote_candidate(p, json_object_get_string_member_with_default(ev, "candidate", NULL));
+    lg_peer_add_remote_candidate(p,
+                                 json_object_get_string_member_with_default(ev, "candidate", NULL));
   } else if (g_str_equal(type, "media.state")) {
     const char *st = json_object_get_string_member_with_default(ev, "state", "");
     if (g_str_equal(st, "failed") || g_str_equal(st, "closed"))
-      fail(p, "server says %s (%s)", st,
-           json_object_get_string_member_with_default(ev, "reason", "-"));
+      lg_peer_fail(p, "server says %s (%s)", st,
+                   json_object_get_string_member_with_default(ev, "reason", "-"));
   }
 }
 
@@ -479,81 +429,29 @@ static void
 on_closed(const GError *error, gpointer user_data)
 {
   LgPeer *p = user_data;
-  fail(p, "signaling closed: %s", error ? error->message : "normally");
-}
-
-/* --- Janus echotest ----------------------------------------------------------------------- */
-
-static void
-on_janus_attached(JsonObject *reply, gpointer user_data)
-{
-  LgPeer *p = user_data;
-  JsonObject *data = obj_member(reply, "data", NULL);
-  if (!data) {
-    fail(p, "janus attach failed");
-    return;
-  }
-  p->janus_handle = json_object_get_int_member(data, "id");
-  if (!nice_agent_gather_candidates(p->agent, p->stream_id))
-    fail(p, "ice: gathering did not start");
-}
-
-static void
-on_janus_created(JsonObject *reply, gpointer user_data)
-{
-  LgPeer *p = user_data;
-  JsonObject *data = obj_member(reply, "data", NULL);
-  if (!data) {
-    fail(p, "janus create failed");
-    return;
-  }
-  lg_janus_set_session(p->janus, json_object_get_int_member(data, "id"));
-  g_autoptr(JsonObject) m = json_object_new();
-  json_object_set_string_member(m, "janus", "attach");
-  json_object_set_string_member(m, "plugin", "janus.plugin.echotest");
-  lg_janus_request(p->janus, m, on_janus_attached, p);
-}
-
-static void
-on_janus_open(gpointer user_data)
-{
-  LgPeer *p = user_data;
-  g_autoptr(JsonObject) m = json_object_new();
-  json_object_set_string_member(m, "janus", "create");
-  lg_janus_request(p->janus, m, on_janus_created, p);
-}
-
-static void
-on_janus_event(JsonObject *msg, gpointer user_data)
-{
-  LgPeer *p = user_data;
-  const char *kind = json_object_get_string_member_with_default(msg, "janus", "");
-  if (g_str_equal(kind, "trickle")) {
-    JsonObject *c = obj_member(msg, "candidate", NULL);
-    if (c)
-      add_remote_candidate(p, json_object_get_string_member_with_default(c, "candidate", NULL));
-  } else if (g_str_equal(kind, "hangup")) {
-    fail(p, "janus hung up (%s)", json_object_get_string_member_with_default(msg, "reason", "-"));
-  }
-}
-
-static void
-on_janus_closed(const char *why, gpointer user_data)
-{
-  fail(user_data, "janus signaling closed: %s", why);
+  lg_peer_fail(p, "signaling closed: %s", error ? error->message : "normally");
 }
 
 LgPeer *
 lg_peer_new(const LgPeerConfig *cfg)
 {
+  return lg_peer_new_leg(cfg, NULL);
+}
+
+LgPeer *
+lg_peer_new_leg(const LgPeerConfig *cfg, LgPeer *owner)
+{
   LgPeer *p = g_new0(LgPeer, 1);
+  p->owner = owner;
+  p->legs = g_ptr_array_new_with_free_func((GDestroyNotify)lg_peer_free);
   p->cfg = *cfg;
   p->early_cands = g_ptr_array_new_with_free_func(g_free);
   p->ssrc_audio = g_random_int() | 1;
   p->ssrc_video = g_random_int() | 2;
   p->agent = nice_agent_new_full(g_main_context_get_thread_default(), NICE_COMPATIBILITY_RFC5245,
                                  NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set(p->agent, "controlling-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE, NULL);
+  /* The offerer controls; a VideoRoom leg answers Janus's offer. */
+  g_object_set(p->agent, "controlling-mode", owner == NULL, "upnp", FALSE, "ice-tcp", FALSE, NULL);
   NiceAddress addr;
   nice_address_init(&addr);
   nice_address_set_from_string(&addr, "127.0.0.1");
@@ -563,16 +461,19 @@ lg_peer_new(const LgPeerConfig *cfg)
                          p);
   g_signal_connect(p->agent, "component-state-changed", G_CALLBACK(on_state_changed), p);
   g_signal_connect(p->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), p);
-  if (cfg->backend == LG_BACKEND_JANUS_ECHO) {
-    static const LgJanusCallbacks jcb = {on_janus_open, on_janus_event, on_janus_closed};
-    p->janus = lg_janus_connect(cfg->ws_url, &jcb, p);
+  if (owner) {
+    p->janus = owner->janus; /* a leg shares its participant's connection */
+    return p;
+  }
+  if (cfg->backend != LG_BACKEND_ANTEROOM) {
+    lg_peer_janus_connect(p);
     return p;
   }
   static const ArPeerSignalingCallbacks scb = {on_open, on_event, on_closed};
   g_autoptr(GError) error = NULL;
   p->sig = ar_peer_signaling_connect(cfg->ws_url, TRUE, &scb, p, &error);
   if (!p->sig)
-    fail(p, "signaling: %s", error->message);
+    lg_peer_fail(p, "signaling: %s", error->message);
   return p;
 }
 
@@ -582,7 +483,10 @@ lg_peer_free(LgPeer *p)
   if (!p)
     return;
   g_clear_pointer(&p->sig, ar_peer_signaling_free);
-  g_clear_pointer(&p->janus, lg_janus_free);
+  g_ptr_array_unref(p->legs); /* before the connection they borrow */
+  if (!p->owner)
+    g_clear_pointer(&p->janus, lg_janus_free);
+  g_free(p->remote_offer);
   if (p->agent) {
     nice_agent_attach_recv(p->agent, p->stream_id, 1, g_main_context_get_thread_default(), NULL,
                            NULL);
@@ -601,12 +505,25 @@ lg_peer_free(LgPeer *p)
 LgPeerState
 lg_peer_state(const LgPeer *p)
 {
-  return p->state;
+  if (p->state != LG_PEER_CONNECTED || p->cfg.backend != LG_BACKEND_JANUS_VIDEOROOM || p->owner)
+    return p->state;
+  /* A VideoRoom participant is connected once it publishes and receives every other one. */
+  guint connected = 0;
+  for (guint i = 0; i < p->legs->len; i++) {
+    LgPeerState st = lg_peer_state(g_ptr_array_index(p->legs, i));
+    if (st == LG_PEER_FAILED)
+      return LG_PEER_FAILED;
+    connected += st == LG_PEER_CONNECTED;
+  }
+  return connected >= p->cfg.recv_slots ? LG_PEER_CONNECTED : LG_PEER_CONNECTING;
 }
 
 const char *
 lg_peer_failure(const LgPeer *p)
 {
+  for (guint i = 0; !p->failure && i < p->legs->len; i++)
+    if (lg_peer_failure(g_ptr_array_index(p->legs, i)))
+      return lg_peer_failure(g_ptr_array_index(p->legs, i));
   return p->failure;
 }
 

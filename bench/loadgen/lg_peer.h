@@ -17,8 +17,9 @@ typedef enum {
 } LgPeerState;
 
 typedef enum {
-  LG_BACKEND_ANTEROOM,   /* docs/protocol.md: join, media.offer */
-  LG_BACKEND_JANUS_ECHO, /* Janus 1.1 janus.plugin.echotest: the same echo, for the ratio */
+  LG_BACKEND_ANTEROOM,        /* docs/protocol.md: join, media.offer */
+  LG_BACKEND_JANUS_ECHO,      /* Janus 1.1 janus.plugin.echotest: the same echo, for the ratio */
+  LG_BACKEND_JANUS_VIDEOROOM, /* janus.plugin.videoroom: publish, subscribe to the others */
 } LgBackend;
 
 typedef struct {

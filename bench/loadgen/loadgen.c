@@ -95,7 +95,9 @@ start_peer(Gen *g)
   guint i = g->n_started++;
   guint visit = i / (guint)g->o.party;
   LgPeerConfig cfg = {
-      .backend = g->janus ? LG_BACKEND_JANUS_ECHO : LG_BACKEND_ANTEROOM,
+      .backend = !g->janus         ? LG_BACKEND_ANTEROOM
+                 : g->o.party == 1 ? LG_BACKEND_JANUS_ECHO
+                                   : LG_BACKEND_JANUS_VIDEOROOM,
       .ws_url = g->o.url,
       .token = g->tokens[visit % g->n_tokens],
       .purpose = g->o.purpose,
@@ -240,7 +242,8 @@ main(int argc, char **argv)
                   .video_bytes = 1200};
   GOptionEntry entries[] = {
       {"url", 0, 0, G_OPTION_ARG_STRING, &g.o.url, "Server WebSocket URL", "URL"},
-      {"backend", 0, 0, G_OPTION_ARG_STRING, &g.o.backend, "anteroom (default) or janus-echo", "B"},
+      {"backend", 0, 0, G_OPTION_ARG_STRING, &g.o.backend,
+       "anteroom (default), janus-echo (--party 1) or janus-videoroom (--party 3)", "B"},
       {"tokens", 0, 0, G_OPTION_ARG_FILENAME, &g.o.tokens_path, "Link tokens, one a line", "FILE"},
       {"visits", 0, 0, G_OPTION_ARG_INT, &g.o.visits, "Visits to open", "N"},
       {"party", 0, 0, G_OPTION_ARG_INT, &g.o.party, "1: device-check echo; 3: 3-party visit", "P"},
@@ -257,9 +260,10 @@ main(int argc, char **argv)
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
-  g.janus = g.o.backend && g_str_equal(g.o.backend, "janus-echo");
-  if (!parsed || !g.o.url || (!g.o.tokens_path && !g.janus) || (g.janus && g.o.party != 1) ||
-      g.o.visits < 1 || (g.o.party != 1 && g.o.party != 3) || g.o.duration_s < 1) {
+  g.janus = g.o.backend && g_str_has_prefix(g.o.backend, "janus");
+  if (!parsed || !g.o.url || (!g.o.tokens_path && !g.janus) ||
+      (g.janus && (g.o.party == 1) != g_str_equal(g.o.backend, "janus-echo")) || g.o.visits < 1 ||
+      (g.o.party != 1 && g.o.party != 3) || g.o.duration_s < 1) {
     fprintf(stderr, "anteroom-loadgen: %s\n", error ? error->message : "see --help");
     return 2;
   }
@@ -273,7 +277,7 @@ main(int argc, char **argv)
   }
   g.tokens = g_strsplit(g_strstrip(text), "\n", -1);
   g.n_tokens = g_strv_length(g.tokens);
-  if (g.n_tokens == 0 || (g.o.party == 3 && g.n_tokens < (guint)g.o.visits)) {
+  if (!g.janus && (g.n_tokens == 0 || (g.o.party == 3 && g.n_tokens < (guint)g.o.visits))) {
     fprintf(stderr, "anteroom-loadgen: need one token per visit\n");
     return 2;
   }
