@@ -72,6 +72,8 @@ send_stats(ArSession *se, const ArRoomEvent *ev)
   json_builder_add_double_value(b, st->jitter_ms);
   json_builder_set_member_name(b, "packets");
   json_builder_add_int_value(b, (gint64)st->packets);
+  json_builder_set_member_name(b, "downlink_kbps");
+  json_builder_add_int_value(b, (gint64)st->downlink_kbps);
   json_builder_set_member_name(b, "verdict");
   json_builder_add_string_value(b, verdict(st));
   ar_signaling_send(se, ar_protocol_finish(b));

@@ -22,6 +22,7 @@ typedef enum {
 
 typedef struct {
   double rtt_ms, loss_pct, jitter_ms;
+  double downlink_kbps; /* the bandwidth estimate of the path from us to the participant */
   guint64 packets;
 } ArRoomStats;
 

@@ -2,6 +2,7 @@
  * every input is followed by draining ar_router_poll() into the transports; a GSource with a
  * ready time drives ar_router_handle_timeout() exactly when the router asks. */
 #include "room_router.h"
+#include "room_bwe.h"
 #include "router.h"
 
 #include <string.h>
@@ -42,6 +43,7 @@ struct ArRoomPeer {
   ArTransport *transport;
   gint participant;
   gboolean echo;   /* device check: receives its own tracks; else the others' */
+  ArRoomBwe *bwe;
   GArray *tracks;  /* PeerTrack */
   GArray *slots;   /* PeerSlot */
 };
@@ -52,11 +54,13 @@ struct ArRoomRouter {
   ArRoomPeer *peers[AR_ROUTER_MAX_PARTICIPANTS]; /* by router participant id */
   GSource *timer;
   ArRoomSlotNotify notify;
+  ArRoomEventNotify events;
   gpointer notify_data;
   guint8 scratch[AR_PACKET_CAP];
 };
 
 static void drain(ArRoomRouter *rr);
+static void send_feedback(ArRoomRouter *rr, gint64 now_us);
 
 static gboolean
 timer_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
@@ -70,7 +74,9 @@ static gboolean
 on_timer(gpointer user_data)
 {
   ArRoomRouter *rr = user_data;
-  ar_router_handle_timeout(rr->router, g_get_monotonic_time());
+  gint64 now = g_get_monotonic_time();
+  ar_router_handle_timeout(rr->router, now);
+  send_feedback(rr, now);
   drain(rr);
   return G_SOURCE_CONTINUE;
 }
@@ -79,7 +85,67 @@ static void
 rearm(ArRoomRouter *rr)
 {
   gint64 next = ar_router_next_timeout(rr->router);
-  g_source_set_ready_time(rr->timer, next < 0 ? -1 : next);
+  if (next < 0)
+    next = G_MAXINT64;
+  for (guint i = 0; i < AR_ROUTER_MAX_PARTICIPANTS; i++)
+    if (rr->peers[i])
+      next = MIN(next, ar_room_bwe_next_timeout(rr->peers[i]->bwe));
+  g_source_set_ready_time(rr->timer, next == G_MAXINT64 ? -1 : next);
+}
+
+/* Transport-wide-cc feedback due to each publisher goes out with the router's own RTCP. */
+static void
+send_feedback(ArRoomRouter *rr, gint64 now_us)
+{
+  for (guint i = 0; i < AR_ROUTER_MAX_PARTICIPANTS; i++) {
+    ArRoomPeer *peer = rr->peers[i];
+    gssize n;
+    while (peer && (n = ar_room_bwe_poll_feedback(peer->bwe, now_us, rr->scratch,
+                                                  sizeof rr->scratch)) > 0)
+      ar_transport_send_rtcp(peer->transport, rr->scratch, (gsize)n);
+  }
+}
+
+static const char *
+slot_mid_of(ArRoomPeer *peer, gint subscription)
+{
+  for (guint i = 0; i < peer->slots->len; i++)
+    if (g_array_index(peer->slots, PeerSlot, i).subscription == subscription)
+      return g_array_index(peer->slots, PeerSlot, i).mid;
+  return "";
+}
+
+/* Router events become signaling events: who speaks and everyone's link quality go to the whole
+ * room (the clinician sees the patient's connection); layer and audio-only to the subscriber. */
+static void
+forward_event(ArRoomRouter *rr, ArRoomPeer *peer, const ArRouterEvent *ev)
+{
+  if (!rr->events)
+    return;
+  g_autofree char *json = NULL;
+  const char *to = NULL;
+  switch (ev->type) {
+  case AR_ROUTER_EVENT_ACTIVE_SPEAKER:
+    json = g_strdup_printf("{\"type\":\"speaker.active\",\"participant_id\":\"%s\"}", peer->id);
+    break;
+  case AR_ROUTER_EVENT_QUALITY:
+    json = g_strdup_printf("{\"type\":\"media.quality\",\"participant_id\":\"%s\",\"score\":%d}",
+                           peer->id, ev->value);
+    break;
+  case AR_ROUTER_EVENT_AUDIO_ONLY:
+    to = peer->id;
+    json = g_strdup_printf("{\"type\":\"media.audio_only\",\"value\":%s}",
+                           ev->value ? "true" : "false");
+    break;
+  case AR_ROUTER_EVENT_LAYER_CHANGED:
+    to = peer->id;
+    json = g_strdup_printf("{\"type\":\"media.layer\",\"mid\":\"%s\",\"layer\":%d}",
+                           slot_mid_of(peer, ev->subscription), ev->layer);
+    break;
+  case AR_ROUTER_EVENT_KEYFRAME_REQUESTED:
+    return;
+  }
+  rr->events(to, json, rr->notify_data);
 }
 
 static void
@@ -92,8 +158,15 @@ drain(ArRoomRouter *rr)
                        : NULL;
     if (!to)
       continue;
-    if (out.kind == AR_ROUTER_OUTPUT_RTP)
+    if (out.kind == AR_ROUTER_OUTPUT_EVENT) {
+      forward_event(rr, to, &out.event);
+      continue;
+    }
+    if (out.kind == AR_ROUTER_OUTPUT_RTP) {
+      if (out.has_twcc)
+        ar_room_bwe_on_sent(to->bwe, out.twcc_seq, out.len, out.send_us);
       ar_transport_send_rtp(to->transport, rr->scratch, out.len);
+    }
     else if (out.kind == AR_ROUTER_OUTPUT_RTCP)
       ar_transport_send_rtcp(to->transport, rr->scratch, out.len);
   }
@@ -101,11 +174,13 @@ drain(ArRoomRouter *rr)
 }
 
 ArRoomRouter *
-ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify, gpointer notify_data)
+ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify, ArRoomEventNotify events,
+                   gpointer notify_data)
 {
   ArRoomRouter *rr = g_new0(ArRoomRouter, 1);
   rr->mc = mc;
   rr->notify = notify;
+  rr->events = events;
   rr->notify_data = notify_data;
   ArRouterConfig cfg;
   ar_router_config_init(&cfg);
@@ -143,6 +218,7 @@ ar_room_router_add(ArRoomRouter *rr, const char *participant_id, ArTransport *t)
   peer->id = g_strdup(participant_id);
   peer->transport = t;
   peer->participant = id;
+  peer->bwe = ar_room_bwe_new(0x61720000u | (guint32)id);
   peer->tracks = g_array_new(FALSE, TRUE, sizeof(PeerTrack));
   peer->slots = g_array_new(FALSE, TRUE, sizeof(PeerSlot));
   rr->peers[id] = peer;
@@ -160,6 +236,7 @@ ar_room_router_remove(ArRoomRouter *rr, ArRoomPeer *peer)
   rr->peers[peer->participant] = NULL;
   g_array_unref(peer->tracks);
   g_array_unref(peer->slots);
+  ar_room_bwe_free(peer->bwe);
   g_free(peer->id);
   g_free(peer);
   assign_slots(rr);
@@ -308,6 +385,8 @@ add_track(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpMedia *om, const ArSdpM
   memcpy(pt.codecs, tc.codecs, sizeof pt.codecs);
   pt.n_codecs = tc.n_codecs;
   g_array_append_val(peer->tracks, pt);
+  if (tc.ext.twcc)
+    ar_room_bwe_set_twcc_id(peer->bwe, tc.ext.twcc, tc.layers[0].ssrc);
   return TRUE;
 }
 
@@ -468,6 +547,7 @@ ar_room_router_connected(ArRoomRouter *rr, ArRoomPeer *peer, gint64 now_us)
 void
 ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, gint64 now_us)
 {
+  ar_room_bwe_on_rtp(peer->bwe, buf, len, now_us);
   ar_router_handle_rtp(rr->router, peer->participant, buf, len, now_us);
   drain(rr);
 }
@@ -475,6 +555,7 @@ ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, g
 void
 ar_room_router_rtcp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, gint64 now_us)
 {
+  ar_room_bwe_on_rtcp(peer->bwe, buf, len, now_us);
   ar_router_handle_rtcp(rr->router, peer->participant, buf, len, now_us);
   drain(rr);
 }
@@ -486,6 +567,8 @@ ar_room_router_stats(ArRoomRouter *rr, ArRoomPeer *peer, ArRoomStats *out)
   memset(out, 0, sizeof *out);
   if (!ar_router_participant_info(rr->router, peer->participant, &info))
     return;
+  ar_room_bwe_on_rtt(peer->bwe, info.rtt_us);
+  out->downlink_kbps = ar_room_bwe_estimate(peer->bwe, g_get_monotonic_time()) / 1000.0;
   out->rtt_ms = info.rtt_us < 0 ? 0 : info.rtt_us / 1000.0;
   out->loss_pct = info.loss_fraction * 100.0;
   out->jitter_ms = info.jitter_us / 1000.0;
