@@ -2,6 +2,7 @@
  * m-line, BUNDLE, rtcp-mux, no header extensions) so every packet is exactly what the generator
  * chose; candidates go in the offer, the server's arrive in its answer and as trickle events. */
 #include "lg_peer_private.h"
+#include "lg_sdp.h"
 
 #include <nice/agent.h>
 #include <string.h>
@@ -233,16 +234,6 @@ on_state_changed(NiceAgent *agent, guint stream_id, guint component_id, guint st
   }
 }
 
-char *
-lg_peer_sdp_value(const char *sdp, const char *prefix)
-{
-  const char *at = strstr(sdp, prefix);
-  if (!at)
-    return NULL;
-  at += strlen(prefix);
-  return g_strndup(at, strcspn(at, "\r\n"));
-}
-
 void
 lg_peer_add_remote_candidate(LgPeer *p, const char *line)
 {
@@ -270,10 +261,10 @@ lg_peer_add_remote_candidate(LgPeer *p, const char *line)
 void
 lg_peer_apply_answer(LgPeer *p, const char *sdp)
 {
-  g_autofree char *ufrag = lg_peer_sdp_value(sdp, "a=ice-ufrag:");
-  g_autofree char *pwd = lg_peer_sdp_value(sdp, "a=ice-pwd:");
-  g_autofree char *setup = lg_peer_sdp_value(sdp, "a=setup:");
-  g_autofree char *fp = lg_peer_sdp_value(sdp, "a=fingerprint:sha-256 ");
+  g_autofree char *ufrag = lg_sdp_value(sdp, "a=ice-ufrag:");
+  g_autofree char *pwd = lg_sdp_value(sdp, "a=ice-pwd:");
+  g_autofree char *setup = lg_sdp_value(sdp, "a=setup:");
+  g_autofree char *fp = lg_sdp_value(sdp, "a=fingerprint:sha-256 ");
   if (!ufrag || !pwd || !fp || !setup ||
       !(g_str_equal(setup, "passive") || g_str_equal(setup, "active") ||
         g_str_equal(setup, "actpass"))) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lg_peer_private.h"
+#include "lg_sdp.h"
 
 static void subscribe(LgPeer *p, gint64 feed);
 static void on_room_event(LgPeer *p, JsonObject *msg);
@@ -286,49 +287,14 @@ lg_peer_janus_send_answer(LgPeer *leg)
 {
   gchar *ufrag = NULL, *pwd = NULL;
   nice_agent_get_local_credentials(leg->agent, leg->stream_id, &ufrag, &pwd);
-  g_auto(GStrv) lines = g_strsplit(leg->remote_offer, "\r\n", -1);
-  GString *mids = g_string_new(NULL), *body = g_string_new(NULL);
-  gboolean first = TRUE, in_m = FALSE, rejected = FALSE;
-  char pt[16] = "";
-  for (char **l = lines;; l++) {
-    if (!*l || g_str_has_prefix(*l, "m=")) {
-      if (in_m && !rejected && first) {
-        g_string_append(body, leg->local_sdp_cands);
-        first = FALSE;
-      }
-      if (!*l)
-        break;
-      g_auto(GStrv) f = g_strsplit(*l + 2, " ", 5);
-      in_m = g_strv_length(f) >= 4;
-      if (!in_m)
-        continue;
-      rejected = g_str_equal(f[1], "0");
-      g_strlcpy(pt, f[3], sizeof pt);
-      g_string_append_printf(body, "m=%s %s UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\n", f[0],
-                             rejected ? "0" : "9", pt);
-      if (!rejected)
-        g_string_append_printf(body,
-                               "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:sha-256 %s\r\n"
-                               "a=setup:active\r\na=recvonly\r\na=rtcp-mux\r\n",
-                               ufrag, pwd, leg->cfg.local_fingerprint);
-      else
-        g_string_append(body, "a=inactive\r\n");
-    } else if (in_m && g_str_has_prefix(*l, "a=mid:")) {
-      g_string_append_printf(body, "%s\r\n", *l);
-      if (!rejected)
-        g_string_append_printf(mids, " %s", *l + 6);
-    } else if (in_m && g_str_has_prefix(*l, "a=rtpmap:") && g_str_has_prefix(*l + 9, pt) &&
-               (*l)[9 + strlen(pt)] == ' ') {
-      g_string_append_printf(body, "%s\r\n", *l);
-    }
-  }
-  g_autofree char *sdp = g_strdup_printf("v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-                                         "a=group:BUNDLE%s\r\n%s",
-                                         g_random_int(), mids->str, body->str);
-  g_string_free(mids, TRUE);
-  g_string_free(body, TRUE);
+  g_autofree char *sdp = lg_sdp_answer_for(leg->remote_offer, ufrag, pwd,
+                                           leg->cfg.local_fingerprint, leg->local_sdp_cands);
   g_free(ufrag);
   g_free(pwd);
+  if (!sdp) {
+    lg_peer_fail(leg, "janus offered nothing to receive");
+    return;
+  }
   JsonObject *b = json_object_new();
   json_object_set_string_member(b, "request", "start");
   json_object_set_int_member(b, "room", room_id(leg->owner));

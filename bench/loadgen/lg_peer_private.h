@@ -44,7 +44,6 @@ struct LgPeer {
 
 void lg_peer_fail(LgPeer *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 JsonObject *lg_peer_obj_member(JsonObject *o, const char *name, JsonObject *fallback);
-char *lg_peer_sdp_value(const char *sdp, const char *prefix);
 /* A remote candidate line ("candidate:..." or "a=candidate:..."; "" = end of candidates). */
 void lg_peer_add_remote_candidate(LgPeer *p, const char *line);
 /* The remote description: ICE credentials, fingerprint, setup role, candidates. */

@@ -105,14 +105,14 @@ lg_stats_received(LgStats *s, guint receiver, guint stream, guint32 seq, gint64 
     return;
   }
   *slot = seq + 1;
+  if (!in_window(s, send_ns))
+    return; /* loss, transit and jitter all describe the window */
   gint64 transit = now_ns - send_ns;
   if (s->prev_transit[k] != 0) {
     double d = fabs((double)(transit - s->prev_transit[k]));
     s->jitter_ns[k] += (d - s->jitter_ns[k]) / 16.0;
   }
   s->prev_transit[k] = transit;
-  if (!in_window(s, send_ns))
-    return;
   s->received[stream]++;
   gint64 b = transit / LG_HIST_BUCKET_NS;
   if (b < 0)
