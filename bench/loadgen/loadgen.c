@@ -8,7 +8,11 @@
  *          [--party 1|3] [--warmup S] [--duration S] [--server-pid PID]
  * --party 1 is a device check (the server echoes the participant's own media: ICE, DTLS,
  * SRTP unprotect, router, SRTP protect, both legs); --party 3 puts three participants on each
- * visit token, each receiving the other two. Exit 0 when every participant connected. */
+ * visit token, each receiving the other two. --backend janus-echo / janus-videoroom run the
+ * same load against Janus 1.1 (echotest, VideoRoom) for bench/run's ratio.
+ * Environment: LG_DEBUG=1 prints ICE states and signaling events on stderr; LG_SRTP_PROFILES
+ * (OpenSSL names, colon-separated) overrides the SRTP profiles offered in DTLS.
+ * Exit 0 when every participant connected. */
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
