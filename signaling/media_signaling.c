@@ -8,7 +8,9 @@ static void
 send_answer(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
 {
   if (ev->error) {
-    ar_signaling_error(s, se, ev->request_id, "bad_sdp", ev->error->message);
+    gboolean full = g_error_matches(ev->error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+    ar_signaling_error(s, se, ev->request_id, full ? "visit_full" : "bad_sdp",
+                       ev->error->message);
     return;
   }
   JsonBuilder *b = ar_protocol_begin("media.answer", ev->request_id);

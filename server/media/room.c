@@ -174,8 +174,16 @@ participant_get(ArRoom *room, const char *id, GError **error)
     g_free(p);
     return NULL;
   }
-  g_hash_table_insert(room->participants, p->id, p);
   p->peer = ar_room_router_add(room->router, p->id, p->transport);
+  if (!p->peer) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                "this visit is full: at most 8 participants have media at once");
+    ar_transport_free(p->transport);
+    g_free(p->id);
+    g_free(p);
+    return NULL;
+  }
+  g_hash_table_insert(room->participants, p->id, p);
   return p;
 }
 
