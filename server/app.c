@@ -309,7 +309,8 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   if (!start_media(app, loop, error))
     return NULL;
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
-                            .store = app->store, .keys = app->keys, .visits = app->visits};
+                            .store = app->store, .keys = app->keys, .visits = app->visits,
+                            .grace_seconds = cfg->waiting_grace_seconds};
   app->signaling = ar_signaling_new(&sig);
   if (!start_listener(app, error))
     return NULL;

@@ -41,6 +41,7 @@ static const KeySpec schema[] = {
   {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
   {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
   {"store", "path", KEY_STRING, FIELD(store_path)},
+  {"waiting_room", "grace_seconds", KEY_INT, FIELD(waiting_grace_seconds), 1, 86400},
 };
 
 static const struct {
@@ -73,6 +74,7 @@ ar_config_new_default(void)
   cfg->media_public_ip = g_strdup("");
   cfg->media_ice_tcp = TRUE;
   cfg->store_path = g_strdup("anteroom.db");
+  cfg->waiting_grace_seconds = 60;
   return cfg;
 }
 

@@ -46,6 +46,9 @@ typedef struct {
 
   /* [store] */
   char *store_path;
+
+  /* [waiting_room] */
+  int waiting_grace_seconds; /* a patient whose connection drops keeps their place this long */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

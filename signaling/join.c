@@ -94,7 +94,7 @@ refuse(ArSignaling *s, ArSession *se, const ArMsg *m, const char *why, const cha
 }
 
 static void
-reply_joined(ArSession *se, const ArMsg *m)
+reply_joined(ArSession *se, const ArMsg *m, const char *waiting_state)
 {
   JsonBuilder *b = ar_protocol_begin("joined", m->id);
   json_builder_set_member_name(b, "role");
@@ -106,6 +106,10 @@ reply_joined(ArSession *se, const ArMsg *m)
                                     ? "clinic_id"
                                     : "appointment_id");
   json_builder_add_string_value(b, se->claims.visit_id);
+  if (waiting_state) {
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, waiting_state);
+  }
   json_builder_set_member_name(b, "ice_servers");
   json_builder_begin_array(b);
   json_builder_end_array(b);
@@ -154,7 +158,8 @@ handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
   audit(s, c.subject_id, clinic_wide ? "clinic" : "appointment", c.visit_id, "success",
         se->participant_id);
   g_info("joined role=%s participant=%s", ar_token_role_to_string(c.role), se->participant_id);
-  reply_joined(se, m);
+  reply_joined(se, m, ar_lobby_joined(s, se));
+  ar_lobby_welcome(s, se);
 }
 
 const ArSignalingRoute ar_join_routes[] = {

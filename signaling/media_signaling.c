@@ -60,7 +60,7 @@ verdict(const ArRoomStats *st)
 }
 
 static void
-send_stats(ArSession *se, const ArRoomEvent *ev)
+send_stats(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
 {
   const ArRoomStats *st = &ev->stats;
   JsonBuilder *b = ar_protocol_begin("media.stats", 0);
@@ -75,6 +75,7 @@ send_stats(ArSession *se, const ArRoomEvent *ev)
   json_builder_set_member_name(b, "verdict");
   json_builder_add_string_value(b, verdict(st));
   ar_signaling_send(se, ar_protocol_finish(b));
+  ar_lobby_media_verdict(s, se, verdict(st));
 }
 
 static void
@@ -101,7 +102,7 @@ ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
     send_state(s, se, ev);
     break;
   case AR_ROOM_EVENT_STATS:
-    send_stats(se, ev);
+    send_stats(s, se, ev);
     break;
   case AR_ROOM_EVENT_ROUTER:
     send_router_event(se, ev);

@@ -70,6 +70,8 @@ static const ArSignalingRoute *const route_tables[] = {
   core_routes,
   ar_join_routes,
   ar_media_routes,
+  ar_lobby_routes,
+  ar_interpreter_routes,
 };
 
 static void
@@ -138,6 +140,7 @@ on_close(ArWsConn *c, gpointer user_data)
   if (!se)
     return;
   ar_signaling_media_session_closed(s, se);
+  ar_lobby_session_closed(s, se);
   if (se->participant_id)
     g_hash_table_remove(s->by_participant, se->participant_id);
   g_hash_table_remove(s->sessions, c);
@@ -165,6 +168,8 @@ ar_signaling_new(const ArSignalingOptions *opts)
   s->sessions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, session_free);
   s->by_participant = g_hash_table_new(g_str_hash, g_str_equal);
   s->error_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (s->store)
+    s->lobby = ar_lobby_new(s, opts->grace_seconds > 0 ? opts->grace_seconds : 60);
   return s;
 }
 
@@ -173,6 +178,7 @@ ar_signaling_free(ArSignaling *s)
 {
   if (!s)
     return;
+  g_clear_pointer(&s->lobby, ar_lobby_free);
   g_hash_table_unref(s->by_participant);
   g_hash_table_unref(s->sessions);
   g_hash_table_unref(s->error_counts);

@@ -16,6 +16,7 @@ typedef struct {
   struct ArStore *store;
   const struct _ArTokenKeyring *keys;
   struct ArVisits *visits;
+  gint64 grace_seconds; /* a dropped patient keeps their place this long; <= 0: 60 */
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);

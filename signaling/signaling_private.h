@@ -26,6 +26,7 @@ struct ArSignaling {
   GHashTable *sessions;       /* ArWsConn* -> ArSession* */
   GHashTable *by_participant; /* participant id -> ArSession* */
   GHashTable *error_counts;   /* code -> count */
+  struct ArLobby *lobby;      /* waiting room and lobbies (lobby.c), NULL without a store */
 };
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
@@ -49,3 +50,25 @@ extern const ArSignalingRoute ar_join_routes[];
 /* media_signaling.c */
 extern const ArSignalingRoute ar_media_routes[];
 void ar_signaling_media_session_closed(ArSignaling *s, ArSession *se);
+
+/* lobby.c: the waiting room's messages (patients, lobbies) and its session hooks. */
+extern const ArSignalingRoute ar_lobby_routes[];
+struct ArLobby *ar_lobby_new(ArSignaling *s, gint64 grace_s);
+void ar_lobby_free(struct ArLobby *lobby);
+/* After a successful join, before the reply: a patient's connection takes its place in the
+ * waiting room again; returns the state name to report in `joined` (NULL for other roles).
+ * After the reply, welcome sends what the newcomer should see at once: the patient's
+ * queue.update and kept clinic messages, an interpreter's open requests. */
+const char *ar_lobby_joined(ArSignaling *s, ArSession *se);
+void ar_lobby_welcome(ArSignaling *s, ArSession *se);
+void ar_lobby_session_closed(ArSignaling *s, ArSession *se);
+/* The network verdict of a participant's media path (media.stats). */
+void ar_lobby_media_verdict(ArSignaling *s, ArSession *se, const char *verdict);
+struct ArWaitingRoom *ar_lobby_waiting_room(ArSignaling *s);
+/* Audit helper shared by lobby.c and interpreter_pool.c: actor is the session's subject. */
+void ar_lobby_audit(ArSignaling *s, ArSession *se, const char *action, const char *entity_type,
+                    const char *entity_id, const char *outcome, const char *detail);
+
+/* interpreter_pool.c */
+extern const ArSignalingRoute ar_interpreter_routes[];
+void ar_interpreter_pool_joined(ArSignaling *s, ArSession *se);

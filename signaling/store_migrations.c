@@ -86,6 +86,25 @@ static const char *const migrations[] = {
   "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
   "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event"
   "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
+  /* waiting room: each appointment's state today, kept so a restart loses no one's place
+   * (waiting_room.c), the first ETA a patient was shown (eta_*) so its error against started_at
+   * can be reported, and interpreter requests, whose single winner an UPDATE decides. */
+  "CREATE TABLE lobby_state ("
+  "  appointment_id TEXT PRIMARY KEY REFERENCES appointment(id),"
+  "  state TEXT NOT NULL CHECK (state IN ('not_arrived','checking_devices','ready','away',"
+  "    'in_visit','done','no_show')),"
+  "  arrived_at INTEGER NOT NULL DEFAULT 0, ready_at INTEGER NOT NULL DEFAULT 0,"
+  "  early INTEGER NOT NULL DEFAULT 0, network TEXT NOT NULL DEFAULT 'unknown',"
+  "  devices INTEGER NOT NULL DEFAULT 0,"
+  "  started_at INTEGER NOT NULL DEFAULT 0, ended_at INTEGER NOT NULL DEFAULT 0,"
+  "  interpreter_language TEXT, interpreter_id TEXT,"
+  "  eta INTEGER NOT NULL DEFAULT 0, eta_low INTEGER NOT NULL DEFAULT 0,"
+  "  eta_high INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);"
+  "CREATE TABLE interpreter_request ("
+  "  id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL REFERENCES appointment(id),"
+  "  language TEXT NOT NULL, requested_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('open','assigned','cancelled')),"
+  "  interpreter_id TEXT, answered_at INTEGER);",
 };
 
 const char *const *
