@@ -18,7 +18,7 @@ struct ArVisits {
   GHashTable *rooms; /* room id -> RoomEntry* */
 };
 
-typedef enum { CMD_OFFER, CMD_CANDIDATE, CMD_LEAVE } CommandKind;
+typedef enum { CMD_OFFER, CMD_CANDIDATE, CMD_PURPOSE, CMD_LEAVE } CommandKind;
 
 typedef struct {
   ArVisits *visits;
@@ -77,6 +77,9 @@ run_command(gpointer data)
     break;
   case CMD_CANDIDATE:
     ar_room_candidate(e->room, c->participant_id, c->text, NULL);
+    break;
+  case CMD_PURPOSE:
+    ar_room_set_purpose(e->room, c->participant_id, c->purpose);
     break;
   case CMD_LEAVE:
     ar_room_remove(e->room, c->participant_id);
@@ -149,6 +152,27 @@ ar_visits_candidate(ArVisits *v, const char *room_id, const char *participant_id
   *c = (Command){.kind = CMD_CANDIDATE, .room_id = g_strdup(room_id),
                  .participant_id = g_strdup(participant_id), .text = g_strdup(candidate)};
   post(v, e, c);
+}
+
+gboolean
+ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *participant_id,
+                      ArRoomPurpose purpose)
+{
+  RoomEntry *e = entry_for(v, room_id, FALSE);
+  if (!e || !g_hash_table_contains(e->members, participant_id))
+    return FALSE;
+  Command *c = g_new0(Command, 1);
+  *c = (Command){.kind = CMD_PURPOSE, .room_id = g_strdup(room_id),
+                 .participant_id = g_strdup(participant_id), .purpose = purpose};
+  post(v, e, c);
+  return TRUE;
+}
+
+gboolean
+ar_visits_has_media(const ArVisits *v, const char *room_id, const char *participant_id)
+{
+  RoomEntry *e = g_hash_table_lookup(v->rooms, room_id);
+  return e && g_hash_table_contains(e->members, participant_id);
 }
 
 void

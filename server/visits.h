@@ -22,6 +22,13 @@ void ar_visits_offer(ArVisits *v, const char *room_id, const char *participant_i
                      ArSdpSession *offer, ArRoomPurpose purpose, gint64 request_id);
 void ar_visits_candidate(ArVisits *v, const char *room_id, const char *participant_id,
                          const char *candidate);
+/* Admit (and back): switches a participant with media in the room between the device check
+ * (echo) and the visit (forwarding to and from the others, on slots negotiated in advance).
+ * FALSE when the participant has no media in that room. */
+gboolean ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *participant_id,
+                               ArRoomPurpose purpose);
+gboolean ar_visits_has_media(const ArVisits *v, const char *room_id, const char *participant_id);
+
 /* The participant leaves; an empty room is freed on its worker. */
 void ar_visits_leave(ArVisits *v, const char *room_id, const char *participant_id);
 

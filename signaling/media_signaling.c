@@ -72,6 +72,8 @@ send_stats(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
   json_builder_add_double_value(b, st->jitter_ms);
   json_builder_set_member_name(b, "packets");
   json_builder_add_int_value(b, (gint64)st->packets);
+  json_builder_set_member_name(b, "downlink_kbps");
+  json_builder_add_int_value(b, (gint64)st->downlink_kbps);
   json_builder_set_member_name(b, "verdict");
   json_builder_add_string_value(b, verdict(st));
   ar_signaling_send(se, ar_protocol_finish(b));
@@ -110,6 +112,41 @@ ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
   }
 }
 
+/* One room per appointment: the patient's device check runs in it (echo), so admitting only
+ * switches forwarding on. Patients and guests use their link's appointment; clinicians and
+ * staff name one of their clinic's appointments. */
+static char *
+media_room_for(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  gboolean clinic_wide = se->claims.role == AR_TOKEN_ROLE_CLINICIAN ||
+                         se->claims.role == AR_TOKEN_ROLE_STAFF;
+  if (!clinic_wide)
+    return g_strdup(se->claims.visit_id);
+  const char *appointment = ar_msg_string(m, "appointment_id");
+  if (!appointment) {
+    ar_signaling_error(s, se, m->id, "bad_message",
+                       "a clinician's media.offer needs \"appointment_id\"");
+    return NULL;
+  }
+  sqlite3_stmt *st = ar_store_prepare(
+    s->store,
+    "SELECT 1 FROM appointment a JOIN practitioner p ON p.id = a.practitioner_id"
+    " WHERE a.id = ? AND p.clinic_id = ?",
+    NULL);
+  gboolean ok = FALSE;
+  if (st) {
+    sqlite3_bind_text(st, 1, appointment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, se->claims.visit_id, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+  }
+  if (!ok) {
+    ar_signaling_error(s, se, m->id, "not_found", "no such appointment in your clinic");
+    return NULL;
+  }
+  return g_strdup(appointment);
+}
+
 static void
 handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
@@ -132,16 +169,15 @@ handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
                        "\"purpose\" must be \"device_check\" or \"visit\"");
     return;
   }
+  g_autofree char *room = media_room_for(s, se, m);
+  if (!room)
+    return;
   g_autoptr(GError) error = NULL;
   ArSdpSession *offer = ar_sdp_parse(sdp, &error);
   if (!offer) {
     ar_signaling_error(s, se, m->id, "bad_sdp", error->message);
     return;
   }
-  /* A device check is a room of one; a visit's room is its appointment. */
-  g_autofree char *room = p == AR_ROOM_PURPOSE_DEVICE_CHECK
-                            ? g_strconcat("check:", se->participant_id, NULL)
-                            : g_strdup(se->claims.visit_id);
   if (se->media_room && !g_str_equal(se->media_room, room))
     ar_visits_leave(s->visits, se->media_room, se->participant_id);
   g_free(se->media_room);

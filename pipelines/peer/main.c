@@ -22,8 +22,9 @@
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 typedef struct {
-  char *url, *token, *purpose, *video, *audio, *file, *pipelines;
+  char *url, *token, *purpose, *video, *audio, *file, *pipelines, *appointment;
   gboolean insecure;
+  int slots;
   int duration_s;
   int report_ms;
 } Options;
@@ -171,6 +172,8 @@ on_local_offer(const char *sdp, gpointer data)
   g_autoptr(JsonObject) f = json_object_new();
   json_object_set_string_member(f, "purpose", p->opt.purpose);
   json_object_set_string_member(f, "sdp", sdp);
+  if (p->opt.appointment)
+    json_object_set_string_member(f, "appointment_id", p->opt.appointment);
   ar_peer_signaling_request(p->sig, "media.offer", f, on_answer, p);
 }
 
@@ -306,6 +309,10 @@ parse_options(int *argc, char ***argv, Options *o, GError **error)
        "Milliseconds between report lines (default 1000)", "MS"},
       {"file", 0, 0, G_OPTION_ARG_FILENAME, &o->file,
        "Send this media file instead of test sources", "MEDIAFILE"},
+      {"slots", 0, 0, G_OPTION_ARG_INT, &o->slots,
+       "Receive-only audio+video pairs to offer for other participants (default 0)", "N"},
+      {"appointment", 0, 0, G_OPTION_ARG_STRING, &o->appointment,
+       "Appointment whose visit to join (clinicians and staff; others use their link's)", "ID"},
       {"pipelines", 0, 0, G_OPTION_ARG_FILENAME, &o->pipelines,
        "Pipeline descriptions (default: the installed or source tree's peer-pipelines.conf)",
        "FILE"},
@@ -365,6 +372,7 @@ resolve_media(Peer *p, GError **error)
     return FALSE;
   }
   p->media.file = o->file;
+  p->media.slots = (guint)CLAMP(o->slots, 0, 8);
   p->expect.video = p->media.video != AR_PEER_VIDEO_NONE;
   p->expect.audio = p->media.audio != AR_PEER_AUDIO_NONE;
   return TRUE;
@@ -409,6 +417,7 @@ peer_clear(Peer *p)
   g_free(o->video);
   g_free(o->audio);
   g_free(o->file);
+  g_free(o->appointment);
   g_free(o->pipelines);
 }
 

@@ -184,6 +184,38 @@ discard(ArPeerSession *s, GstPad *pad)
   gst_pad_link(pad, sinkpad);
 }
 
+/* A receive-only transceiver: a slot on which the server sends another participant's track. */
+static void
+add_receive_slot(ArPeerSession *s, const char *caps_text, gboolean video)
+{
+  g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
+  GstWebRTCRTPTransceiver *t = NULL;
+  g_signal_emit_by_name(s->webrtc, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                        caps, &t);
+  if (!t)
+    return;
+  if (video)
+    g_object_set(t, "do-nack", TRUE, NULL);
+  gst_object_unref(t);
+}
+
+static void
+add_receive_slots(ArPeerSession *s, const ArPeerMediaOptions *o)
+{
+  const char *video = o->video == AR_PEER_VIDEO_H264
+                        ? "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
+                          "payload=102,packetization-mode=(string)1,"
+                          "profile-level-id=(string)42e01f"
+                        : "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
+                          "payload=96";
+  for (guint i = 0; i < o->slots; i++) {
+    add_receive_slot(s, "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,"
+                        "payload=111,encoding-params=(string)2",
+                     FALSE);
+    add_receive_slot(s, video, TRUE);
+  }
+}
+
 static gboolean
 add_sources(ArPeerSession *s, const ArPeerPipelines *pl, const ArPeerMediaOptions *o,
             GError **error)
@@ -233,6 +265,7 @@ add_sources(ArPeerSession *s, const ArPeerPipelines *pl, const ArPeerMediaOption
     if (!add_send_branch(s, raw, what, branches[i].encoder, branches[i].video, error))
       return FALSE;
   }
+  add_receive_slots(s, o);
   return TRUE;
 }
 

@@ -17,6 +17,7 @@ typedef struct {
   ArPeerVideoCodec video;
   ArPeerAudioCodec audio;
   const char *file; /* a media file to send instead of the test sources, or NULL */
+  guint slots;      /* extra receive-only audio+video pairs: slots for other participants */
 } ArPeerMediaOptions;
 
 typedef struct {

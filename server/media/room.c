@@ -3,6 +3,7 @@
 #include "room.h"
 #include "room_router.h"
 
+#include <json-glib/json-glib.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -187,27 +188,36 @@ random_ssrc(void)
   return v;
 }
 
-/* What the server sends on each offered m-line: for the device check, the participant's own
- * media comes back on the same m-line, under the server's own SSRCs. */
+/* What the server sends on each offered m-line. Every m-line the client can receive on becomes a
+ * slot with the server's own SSRCs: the device check echoes on the client's sendrecv lines, and
+ * recvonly lines are receive slots negotiated in advance for the people of the visit (so
+ * admitting a patient needs no new offer and answer). */
 static GArray *
-local_media_for(const ArSdpSession *offer, ArRoomPurpose purpose, const char *participant_id,
-                GPtrArray *strings)
+local_media_for(const ArSdpSession *offer, const char *participant_id, GPtrArray *strings)
 {
   GArray *media = g_array_new(FALSE, TRUE, sizeof(ArSdpLocalMedia));
   for (guint i = 0; i < offer->media->len; i++) {
     const ArSdpMedia *m = g_ptr_array_index(offer->media, i);
     ArSdpLocalMedia lm = {0};
-    if (purpose == AR_ROOM_PURPOSE_DEVICE_CHECK && m->kind != AR_SDP_KIND_APPLICATION) {
-      lm.direction = AR_SDP_DIR_SENDRECV;
+    gboolean client_receives = m->direction == AR_SDP_DIR_SENDRECV ||
+                               m->direction == AR_SDP_DIR_RECVONLY ||
+                               m->direction == AR_SDP_DIR_UNSPECIFIED;
+    gboolean client_sends = m->direction == AR_SDP_DIR_SENDRECV ||
+                            m->direction == AR_SDP_DIR_SENDONLY ||
+                            m->direction == AR_SDP_DIR_UNSPECIFIED;
+    if (m->kind == AR_SDP_KIND_APPLICATION) {
+      lm.direction = AR_SDP_DIR_INACTIVE;
+    } else if (client_receives) {
+      lm.direction = client_sends ? AR_SDP_DIR_SENDRECV : AR_SDP_DIR_SENDONLY;
       lm.ssrc = random_ssrc();
       lm.rtx_ssrc = m->kind == AR_SDP_KIND_VIDEO ? random_ssrc() : 0;
-      /* msid is "stream-id track-id": one stream per participant, one track per m-line. */
-      char *msid = g_strdup_printf("%s %s-%s", participant_id, participant_id,
-                                   m->mid ? m->mid : "x");
+      /* msid is "stream-id track-id": one stream per slot, so the client can tell them apart */
+      char *msid = g_strdup_printf("%s-%s %s-%s-t", participant_id, m->mid ? m->mid : "x",
+                                   participant_id, m->mid ? m->mid : "x");
       g_ptr_array_add(strings, msid);
       lm.msid = msid;
     } else {
-      lm.direction = AR_SDP_DIR_RECVONLY;
+      lm.direction = client_sends ? AR_SDP_DIR_RECVONLY : AR_SDP_DIR_INACTIVE;
     }
     g_array_append_val(media, lm);
   }
@@ -220,7 +230,7 @@ answer_offer(ArRoom *room, Participant *p, const ArSdpSession *offer, GError **e
   g_autofree char *ufrag = NULL, *pwd = NULL;
   ar_transport_local_ice(p->transport, &ufrag, &pwd);
   g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GArray) media = local_media_for(offer, p->purpose, p->id, strings);
+  g_autoptr(GArray) media = local_media_for(offer, p->id, strings);
   const GPtrArray *cands = ar_transport_local_candidates(p->transport);
   g_autoptr(GPtrArray) cand_list = g_ptr_array_new();
   /* The SDP model keeps what follows "a=candidate:"; ICE gives whole "candidate:..." lines. */
@@ -320,6 +330,48 @@ ar_room_size(const ArRoom *room)
   return g_hash_table_size(room->participants);
 }
 
+/* Tells the subscriber which participant now shows on one of its m-lines. */
+static void
+on_slot(const char *subscriber, const char *mid, const char *publisher, const char *kind,
+        gpointer user_data)
+{
+  ArRoom *room = user_data;
+  JsonBuilder *b = json_builder_new_immutable();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "media.slot");
+  json_builder_set_member_name(b, "mid");
+  json_builder_add_string_value(b, mid);
+  json_builder_set_member_name(b, "kind");
+  json_builder_add_string_value(b, kind);
+  json_builder_set_member_name(b, "participant_id");
+  if (publisher)
+    json_builder_add_string_value(b, publisher);
+  else
+    json_builder_add_null_value(b);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_object_unref(b);
+  ArRoomEvent *ev = g_new0(ArRoomEvent, 1);
+  ev->kind = AR_ROOM_EVENT_ROUTER;
+  ev->room_id = g_strdup(room->id);
+  ev->participant_id = g_strdup(subscriber);
+  ev->text = json_to_string(root, FALSE);
+  room->emit(ev, room->user_data);
+}
+
+void
+ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purpose)
+{
+  Participant *p = g_hash_table_lookup(room->participants, participant_id);
+  if (!p || !p->peer)
+    return;
+  p->purpose = purpose;
+  ar_room_router_set_echo(room->router, p->peer, purpose == AR_ROOM_PURPOSE_DEVICE_CHECK);
+  if (purpose == AR_ROOM_PURPOSE_VISIT)
+    stop_stats(p);
+}
+
 ArRoom *
 ar_room_new(ArMediaContext *mc, const char *room_id, ArRoomEmit emit, gpointer user_data)
 {
@@ -328,7 +380,7 @@ ar_room_new(ArMediaContext *mc, const char *room_id, ArRoomEmit emit, gpointer u
   room->id = g_strdup(room_id);
   room->emit = emit;
   room->user_data = user_data;
-  room->router = ar_room_router_new(mc);
+  room->router = ar_room_router_new(mc, on_slot, room);
   room->participants = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, participant_free);
   return room;
 }

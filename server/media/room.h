@@ -22,6 +22,7 @@ typedef enum {
 
 typedef struct {
   double rtt_ms, loss_pct, jitter_ms;
+  double downlink_kbps; /* the bandwidth estimate of the path from us to the participant */
   guint64 packets;
 } ArRoomStats;
 
@@ -58,5 +59,7 @@ void ar_room_offer(ArRoom *room, const char *participant_id, ArSdpSession *offer
 /* A trickled remote candidate; "" or NULL means end of candidates. */
 gboolean ar_room_candidate(ArRoom *room, const char *participant_id, const char *candidate,
                            GError **error);
+/* Admit: device check (echo) → visit (forwarding to and from the others), or back. */
+void ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purpose);
 void ar_room_remove(ArRoom *room, const char *participant_id);
 guint ar_room_size(const ArRoom *room);

@@ -2,6 +2,7 @@
  * every input is followed by draining ar_router_poll() into the transports; a GSource with a
  * ready time drives ar_router_handle_timeout() exactly when the router asks. */
 #include "room_router.h"
+#include "room_bwe.h"
 #include "router.h"
 
 #include <string.h>
@@ -13,13 +14,38 @@
 #define URI_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define URI_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
+/* A track this peer publishes, as the router knows it. */
+typedef struct {
+  gint id;
+  ArRouterKind kind;
+  ArRouterCodecConfig codecs[AR_ROUTER_MAX_CODECS];
+  guint n_codecs;
+  char names[AR_ROUTER_MAX_CODECS][16]; /* codec names, to map payload types per subscriber */
+} PeerTrack;
+
+/* A receive slot: an m-line on which the server sends this peer someone's track. */
+typedef struct {
+  char mid[AR_ROUTER_MID_MAX + 1];
+  ArRouterKind kind;
+  guint32 ssrc, rtx_ssrc;
+  guint8 pt[AR_ROUTER_MAX_CODECS], rtx_pt[AR_ROUTER_MAX_CODECS];
+  char names[AR_ROUTER_MAX_CODECS][16];
+  guint n_codecs;
+  ArRouterExtIds ext;
+  ArRoomPeer *owner; /* publisher of the assigned track, NULL when free */
+  gint track;        /* router track id, -1 when free */
+  gint subscription;
+} PeerSlot;
+
 struct ArRoomPeer {
   ArRoomRouter *rr;
   char *id;
   ArTransport *transport;
   gint participant;
-  GArray *tracks;        /* gint router track ids */
-  GArray *subscriptions; /* gint */
+  gboolean echo;   /* device check: receives its own tracks; else the others' */
+  ArRoomBwe *bwe;
+  GArray *tracks;  /* PeerTrack */
+  GArray *slots;   /* PeerSlot */
 };
 
 struct ArRoomRouter {
@@ -27,10 +53,13 @@ struct ArRoomRouter {
   ArRouter *router;
   ArRoomPeer *peers[AR_ROUTER_MAX_PARTICIPANTS]; /* by router participant id */
   GSource *timer;
+  ArRoomSlotNotify notify;
+  gpointer notify_data;
   guint8 scratch[AR_PACKET_CAP];
 };
 
 static void drain(ArRoomRouter *rr);
+static void send_feedback(ArRoomRouter *rr, gint64 now_us);
 
 static gboolean
 timer_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
@@ -44,7 +73,9 @@ static gboolean
 on_timer(gpointer user_data)
 {
   ArRoomRouter *rr = user_data;
-  ar_router_handle_timeout(rr->router, g_get_monotonic_time());
+  gint64 now = g_get_monotonic_time();
+  ar_router_handle_timeout(rr->router, now);
+  send_feedback(rr, now);
   drain(rr);
   return G_SOURCE_CONTINUE;
 }
@@ -53,7 +84,25 @@ static void
 rearm(ArRoomRouter *rr)
 {
   gint64 next = ar_router_next_timeout(rr->router);
-  g_source_set_ready_time(rr->timer, next < 0 ? -1 : next);
+  if (next < 0)
+    next = G_MAXINT64;
+  for (guint i = 0; i < AR_ROUTER_MAX_PARTICIPANTS; i++)
+    if (rr->peers[i])
+      next = MIN(next, ar_room_bwe_next_timeout(rr->peers[i]->bwe));
+  g_source_set_ready_time(rr->timer, next == G_MAXINT64 ? -1 : next);
+}
+
+/* Transport-wide-cc feedback due to each publisher goes out with the router's own RTCP. */
+static void
+send_feedback(ArRoomRouter *rr, gint64 now_us)
+{
+  for (guint i = 0; i < AR_ROUTER_MAX_PARTICIPANTS; i++) {
+    ArRoomPeer *peer = rr->peers[i];
+    gssize n;
+    while (peer && (n = ar_room_bwe_poll_feedback(peer->bwe, now_us, rr->scratch,
+                                                  sizeof rr->scratch)) > 0)
+      ar_transport_send_rtcp(peer->transport, rr->scratch, (gsize)n);
+  }
 }
 
 static void
@@ -66,8 +115,11 @@ drain(ArRoomRouter *rr)
                        : NULL;
     if (!to)
       continue;
-    if (out.kind == AR_ROUTER_OUTPUT_RTP)
+    if (out.kind == AR_ROUTER_OUTPUT_RTP) {
+      if (out.has_twcc)
+        ar_room_bwe_on_sent(to->bwe, out.twcc_seq, out.len, out.send_us);
       ar_transport_send_rtp(to->transport, rr->scratch, out.len);
+    }
     else if (out.kind == AR_ROUTER_OUTPUT_RTCP)
       ar_transport_send_rtcp(to->transport, rr->scratch, out.len);
   }
@@ -75,10 +127,12 @@ drain(ArRoomRouter *rr)
 }
 
 ArRoomRouter *
-ar_room_router_new(ArMediaContext *mc)
+ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify, gpointer notify_data)
 {
   ArRoomRouter *rr = g_new0(ArRoomRouter, 1);
   rr->mc = mc;
+  rr->notify = notify;
+  rr->notify_data = notify_data;
   ArRouterConfig cfg;
   ar_router_config_init(&cfg);
   cfg.max_participants = AR_ROUTER_MAX_PARTICIPANTS;
@@ -115,21 +169,29 @@ ar_room_router_add(ArRoomRouter *rr, const char *participant_id, ArTransport *t)
   peer->id = g_strdup(participant_id);
   peer->transport = t;
   peer->participant = id;
-  peer->tracks = g_array_new(FALSE, FALSE, sizeof(gint));
-  peer->subscriptions = g_array_new(FALSE, FALSE, sizeof(gint));
+  peer->bwe = ar_room_bwe_new(0x61720000u | (guint32)id);
+  peer->tracks = g_array_new(FALSE, TRUE, sizeof(PeerTrack));
+  peer->slots = g_array_new(FALSE, TRUE, sizeof(PeerSlot));
   rr->peers[id] = peer;
   return peer;
 }
 
+static void assign_slots(ArRoomRouter *rr);
+static void free_slots_showing(ArRoomRouter *rr, ArRoomPeer *publisher);
+
 void
 ar_room_router_remove(ArRoomRouter *rr, ArRoomPeer *peer)
 {
+  free_slots_showing(rr, peer);
   ar_router_remove_participant(rr->router, peer->participant);
   rr->peers[peer->participant] = NULL;
   g_array_unref(peer->tracks);
-  g_array_unref(peer->subscriptions);
+  g_array_unref(peer->slots);
+  ar_room_bwe_free(peer->bwe);
   g_free(peer->id);
   g_free(peer);
+  assign_slots(rr);
+  drain(rr);
 }
 
 static guint8
@@ -164,20 +226,20 @@ codec_of(const char *name)
 
 /* The payload types the answer accepted; rtx is folded into its codec's rtx_pt. RED is kept:
  * Chrome sends its audio as RED (Opus with redundancy) once the answer accepts it. */
-static void
-fill_codecs(const ArSdpMedia *answer, ArRouterTrackConfig *tc)
+static guint
+fill_codecs(const ArSdpMedia *answer, ArRouterCodecConfig *codecs, char names[][16])
 {
-  for (guint i = 0; i < answer->codecs->len && tc->n_codecs < AR_ROUTER_MAX_CODECS; i++) {
+  guint n = 0;
+  for (guint i = 0; i < answer->codecs->len && n < AR_ROUTER_MAX_CODECS; i++) {
     const ArSdpCodec *c = g_ptr_array_index(answer->codecs, i);
     if (c->apt >= 0 || !c->name)
       continue;
-    ArRouterCodecConfig *cc = &tc->codecs[tc->n_codecs++];
-    cc->pt = c->pt;
-    cc->codec = codec_of(c->name);
-    cc->rtx_pt = c->rtx_pt >= 0 ? (guint8)c->rtx_pt : 0;
-    if (tc->clock_rate == 0)
-      tc->clock_rate = c->clock_rate;
+    codecs[n] = (ArRouterCodecConfig){c->pt, codec_of(c->name),
+                                      c->rtx_pt >= 0 ? (guint8)c->rtx_pt : 0};
+    g_strlcpy(names[n], c->name, 16);
+    n++;
   }
+  return n;
 }
 
 /* Layers: simulcast rids (listed lowest first by every browser we take), else the SSRC (and
@@ -205,41 +267,95 @@ fill_layers(const ArSdpMedia *offer, ArRouterTrackConfig *tc)
 static gboolean
 sends(ArSdpDirection d)
 {
-  return d == AR_SDP_DIR_SENDRECV || d == AR_SDP_DIR_SENDONLY ||
-         d == AR_SDP_DIR_UNSPECIFIED;
+  return d == AR_SDP_DIR_SENDRECV || d == AR_SDP_DIR_SENDONLY || d == AR_SDP_DIR_UNSPECIFIED;
 }
 
-/* For echo: the server's send SSRCs on this m-line, as the answer announced them. */
+/* The server's send SSRCs on an m-line, as its answer announced them. */
 static void
-subscribe_self(ArRoomRouter *rr, ArRoomPeer *peer, gint track, const ArRouterTrackConfig *tc,
-               const ArSdpMedia *answer, GError **error)
+slot_ssrcs(const ArSdpMedia *answer, PeerSlot *slot)
 {
-  ArRouterSubscriptionConfig sc = {.subscriber = peer->participant, .track = track,
-                                    .ext = tc->ext, .initial_layer = -1};
-  g_strlcpy(sc.mid, tc->mid, sizeof sc.mid);
   const ArSdpSsrcGroup *fid = ar_sdp_media_find_ssrc_group(answer, "FID");
   if (fid && fid->ssrcs->len == 2) {
-    sc.ssrc = g_array_index(fid->ssrcs, guint32, 0);
-    sc.rtx_ssrc = g_array_index(fid->ssrcs, guint32, 1);
+    slot->ssrc = g_array_index(fid->ssrcs, guint32, 0);
+    slot->rtx_ssrc = g_array_index(fid->ssrcs, guint32, 1);
   } else if (answer->ssrcs->len > 0) {
-    sc.ssrc = ((const ArSdpSsrc *)g_ptr_array_index(answer->ssrcs, 0))->ssrc;
+    slot->ssrc = ((const ArSdpSsrc *)g_ptr_array_index(answer->ssrcs, 0))->ssrc;
   }
-  for (guint i = 0; i < tc->n_codecs; i++)
-    sc.pts[sc.n_pts++] = (ArRouterPtMap){tc->codecs[i].pt, tc->codecs[i].pt, tc->codecs[i].rtx_pt};
-  gint sub = ar_router_subscribe(rr->router, &sc, g_get_monotonic_time(), error);
-  if (sub >= 0)
-    g_array_append_val(peer->subscriptions, sub);
+}
+
+static void
+notify_slot(ArRoomRouter *rr, ArRoomPeer *peer, const PeerSlot *slot)
+{
+  if (rr->notify)
+    rr->notify(peer->id, slot->mid, slot->owner ? slot->owner->id : NULL,
+               slot->kind == AR_ROUTER_AUDIO ? "audio" : "video", rr->notify_data);
+}
+
+static void
+release_slot(ArRoomRouter *rr, ArRoomPeer *peer, PeerSlot *slot, gboolean tell)
+{
+  if (slot->subscription >= 0)
+    ar_router_unsubscribe(rr->router, slot->subscription);
+  slot->subscription = -1;
+  slot->track = -1;
+  slot->owner = NULL;
+  if (tell)
+    notify_slot(rr, peer, slot);
 }
 
 static void
 clear_peer_media(ArRoomRouter *rr, ArRoomPeer *peer)
 {
-  for (guint i = 0; i < peer->subscriptions->len; i++)
-    ar_router_unsubscribe(rr->router, g_array_index(peer->subscriptions, gint, i));
+  free_slots_showing(rr, peer);
+  for (guint i = 0; i < peer->slots->len; i++)
+    release_slot(rr, peer, &g_array_index(peer->slots, PeerSlot, i), FALSE);
   for (guint i = 0; i < peer->tracks->len; i++)
-    ar_router_remove_track(rr->router, g_array_index(peer->tracks, gint, i));
-  g_array_set_size(peer->subscriptions, 0);
+    ar_router_remove_track(rr->router, g_array_index(peer->tracks, PeerTrack, i).id);
+  g_array_set_size(peer->slots, 0);
   g_array_set_size(peer->tracks, 0);
+}
+
+static gboolean
+add_track(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpMedia *om, const ArSdpMedia *am,
+          GError **error)
+{
+  PeerTrack pt = {.kind = am->kind == AR_SDP_KIND_AUDIO ? AR_ROUTER_AUDIO : AR_ROUTER_VIDEO};
+  ArRouterTrackConfig tc = {.kind = pt.kind};
+  g_strlcpy(tc.mid, am->mid, sizeof tc.mid);
+  tc.ext = ext_ids(am);
+  tc.n_codecs = fill_codecs(am, tc.codecs, pt.names);
+  for (guint i = 0; i < am->codecs->len && !tc.clock_rate; i++)
+    tc.clock_rate = ((const ArSdpCodec *)g_ptr_array_index(am->codecs, i))->clock_rate;
+  fill_layers(om, &tc);
+  const ArSdpCodec *first = am->codecs->len ? g_ptr_array_index(am->codecs, 0) : NULL;
+  tc.use_fir = first && !ar_sdp_codec_has_fb(first, "nack pli") &&
+               ar_sdp_codec_has_fb(first, "ccm fir");
+  pt.id = ar_router_add_track(rr->router, peer->participant, &tc, error);
+  if (pt.id < 0)
+    return FALSE;
+  memcpy(pt.codecs, tc.codecs, sizeof pt.codecs);
+  pt.n_codecs = tc.n_codecs;
+  g_array_append_val(peer->tracks, pt);
+  if (tc.ext.twcc)
+    ar_room_bwe_set_twcc_id(peer->bwe, tc.ext.twcc, tc.layers[0].ssrc);
+  return TRUE;
+}
+
+static void
+add_slot(ArRoomPeer *peer, const ArSdpMedia *am)
+{
+  PeerSlot slot = {.kind = am->kind == AR_SDP_KIND_AUDIO ? AR_ROUTER_AUDIO : AR_ROUTER_VIDEO,
+                   .track = -1, .subscription = -1, .ext = ext_ids(am)};
+  g_strlcpy(slot.mid, am->mid, sizeof slot.mid);
+  slot_ssrcs(am, &slot);
+  ArRouterCodecConfig codecs[AR_ROUTER_MAX_CODECS];
+  slot.n_codecs = fill_codecs(am, codecs, slot.names);
+  for (guint i = 0; i < slot.n_codecs; i++) {
+    slot.pt[i] = codecs[i].pt;
+    slot.rtx_pt[i] = codecs[i].rtx_pt;
+  }
+  if (slot.ssrc)
+    g_array_append_val(peer->slots, slot);
 }
 
 gboolean
@@ -247,30 +363,127 @@ ar_room_router_configure(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpSession 
                          const ArSdpSession *answer, gboolean echo, GError **error)
 {
   clear_peer_media(rr, peer);
+  peer->echo = echo;
   for (guint i = 0; i < answer->media->len && i < offer->media->len; i++) {
     const ArSdpMedia *om = g_ptr_array_index(offer->media, i);
     const ArSdpMedia *am = g_ptr_array_index(answer->media, i);
-    if (ar_sdp_media_is_rejected(am) || am->kind == AR_SDP_KIND_APPLICATION ||
-        !sends(om->direction) || !am->mid)
+    if (ar_sdp_media_is_rejected(am) || am->kind == AR_SDP_KIND_APPLICATION || !am->mid)
       continue;
-    ArRouterTrackConfig tc = {.kind = am->kind == AR_SDP_KIND_AUDIO ? AR_ROUTER_AUDIO
-                                                                     : AR_ROUTER_VIDEO};
-    g_strlcpy(tc.mid, am->mid, sizeof tc.mid);
-    tc.ext = ext_ids(am);
-    fill_codecs(am, &tc);
-    fill_layers(om, &tc);
-    const ArSdpCodec *first = am->codecs->len ? g_ptr_array_index(am->codecs, 0) : NULL;
-    tc.use_fir = first && !ar_sdp_codec_has_fb(first, "nack pli") &&
-                 ar_sdp_codec_has_fb(first, "ccm fir");
-    gint track = ar_router_add_track(rr->router, peer->participant, &tc, error);
-    if (track < 0)
+    if (sends(om->direction) && !add_track(rr, peer, om, am, error))
       return FALSE;
-    g_array_append_val(peer->tracks, track);
-    if (echo)
-      subscribe_self(rr, peer, track, &tc, am, NULL);
+    if (sends(am->direction))
+      add_slot(peer, am);
   }
+  assign_slots(rr);
   rearm(rr);
   return TRUE;
+}
+
+void
+ar_room_router_set_echo(ArRoomRouter *rr, ArRoomPeer *peer, gboolean echo)
+{
+  peer->echo = echo;
+  assign_slots(rr);
+  drain(rr);
+}
+
+/* ---- slot assignment: who receives which track on which m-line ---- */
+
+static gboolean
+wants(const ArRoomPeer *subscriber, const ArRoomPeer *publisher)
+{
+  if (subscriber->echo || publisher->echo)
+    return subscriber == publisher && subscriber->echo;
+  return subscriber != publisher;
+}
+
+static gboolean
+slot_shows(const ArRoomPeer *peer, gint track)
+{
+  for (guint i = 0; i < peer->slots->len; i++)
+    if (g_array_index(peer->slots, PeerSlot, i).track == track)
+      return TRUE;
+  return FALSE;
+}
+
+/* Payload types are per participant: map each of the publisher's codecs by name. */
+static guint
+map_pts(const PeerTrack *t, const PeerSlot *slot, ArRouterPtMap *pts)
+{
+  guint n = 0;
+  for (guint i = 0; i < t->n_codecs; i++)
+    for (guint j = 0; j < slot->n_codecs; j++)
+      if (g_ascii_strcasecmp(t->names[i], slot->names[j]) == 0) {
+        pts[n++] = (ArRouterPtMap){t->codecs[i].pt, slot->pt[j], slot->rtx_pt[j]};
+        break;
+      }
+  return n;
+}
+
+static gboolean
+fill_slot(ArRoomRouter *rr, ArRoomPeer *sub, ArRoomPeer *pub, const PeerTrack *t)
+{
+  for (guint i = 0; i < sub->slots->len; i++) {
+    PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
+    if (slot->owner || slot->kind != t->kind)
+      continue;
+    ArRouterSubscriptionConfig sc = {.subscriber = sub->participant, .track = t->id,
+                                     .ssrc = slot->ssrc, .rtx_ssrc = slot->rtx_ssrc,
+                                     .ext = slot->ext, .initial_layer = -1};
+    g_strlcpy(sc.mid, slot->mid, sizeof sc.mid);
+    sc.n_pts = map_pts(t, slot, sc.pts);
+    if (sc.n_pts == 0)
+      continue; /* no codec in common on this m-line */
+    slot->subscription = ar_router_subscribe(rr->router, &sc, g_get_monotonic_time(), NULL);
+    if (slot->subscription < 0)
+      return FALSE;
+    slot->owner = pub;
+    slot->track = t->id;
+    notify_slot(rr, sub, slot);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+free_slots_showing(ArRoomRouter *rr, ArRoomPeer *publisher)
+{
+  for (guint p = 0; p < AR_ROUTER_MAX_PARTICIPANTS; p++) {
+    ArRoomPeer *sub = rr->peers[p];
+    for (guint i = 0; sub && i < sub->slots->len; i++) {
+      PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
+      if (slot->owner == publisher)
+        release_slot(rr, sub, slot, TRUE);
+    }
+  }
+}
+
+/* Frees slots that show what a subscriber should no longer see, then fills free slots with
+ * what it should see and does not yet. Runs on every join, leave, renegotiation and admit. */
+static void
+assign_slots(ArRoomRouter *rr)
+{
+  for (guint s = 0; s < AR_ROUTER_MAX_PARTICIPANTS; s++) {
+    ArRoomPeer *sub = rr->peers[s];
+    for (guint i = 0; sub && i < sub->slots->len; i++) {
+      PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
+      if (slot->owner && !wants(sub, slot->owner))
+        release_slot(rr, sub, slot, TRUE);
+    }
+  }
+  for (guint s = 0; s < AR_ROUTER_MAX_PARTICIPANTS; s++) {
+    ArRoomPeer *sub = rr->peers[s];
+    for (guint p = 0; sub && p < AR_ROUTER_MAX_PARTICIPANTS; p++) {
+      ArRoomPeer *pub = rr->peers[p];
+      if (!pub || !wants(sub, pub))
+        continue;
+      for (guint t = 0; t < pub->tracks->len; t++) {
+        const PeerTrack *track = &g_array_index(pub->tracks, PeerTrack, t);
+        if (!slot_shows(sub, track->id))
+          fill_slot(rr, sub, pub, track);
+      }
+    }
+  }
 }
 
 void
@@ -285,6 +498,7 @@ ar_room_router_connected(ArRoomRouter *rr, ArRoomPeer *peer, gint64 now_us)
 void
 ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, gint64 now_us)
 {
+  ar_room_bwe_on_rtp(peer->bwe, buf, len, now_us);
   ar_router_handle_rtp(rr->router, peer->participant, buf, len, now_us);
   drain(rr);
 }
@@ -292,6 +506,7 @@ ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, g
 void
 ar_room_router_rtcp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, gint64 now_us)
 {
+  ar_room_bwe_on_rtcp(peer->bwe, buf, len, now_us);
   ar_router_handle_rtcp(rr->router, peer->participant, buf, len, now_us);
   drain(rr);
 }
@@ -303,6 +518,8 @@ ar_room_router_stats(ArRoomRouter *rr, ArRoomPeer *peer, ArRoomStats *out)
   memset(out, 0, sizeof *out);
   if (!ar_router_participant_info(rr->router, peer->participant, &info))
     return;
+  ar_room_bwe_on_rtt(peer->bwe, info.rtt_us);
+  out->downlink_kbps = ar_room_bwe_estimate(peer->bwe, g_get_monotonic_time()) / 1000.0;
   out->rtt_ms = info.rtt_us < 0 ? 0 : info.rtt_us / 1000.0;
   out->loss_pct = info.loss_fraction * 100.0;
   out->jitter_ms = info.jitter_us / 1000.0;

@@ -7,16 +7,27 @@
 typedef struct ArRoomRouter ArRoomRouter;
 typedef struct ArRoomPeer ArRoomPeer;
 
-ArRoomRouter *ar_room_router_new(ArMediaContext *mc);
+/* Tells the shell which participant now shows on a subscriber's m-line (publisher NULL: the
+ * slot is free again), so the client can label its tiles. */
+typedef void (*ArRoomSlotNotify)(const char *subscriber_id, const char *mid,
+                                 const char *publisher_id, const char *kind, gpointer user_data);
+
+ArRoomRouter *ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify,
+                                 gpointer notify_data);
 void ar_room_router_free(ArRoomRouter *rr);
 
 ArRoomPeer *ar_room_router_add(ArRoomRouter *rr, const char *participant_id, ArTransport *t);
 void ar_room_router_remove(ArRoomRouter *rr, ArRoomPeer *peer);
 
-/* (Re)declares the peer's published tracks and, for echo, subscribes it to itself on the
- * SSRCs the answer announced. */
+/* (Re)declares the peer's published tracks (m-lines it sends on) and its receive slots
+ * (m-lines the answer lets the server send on), then reassigns slots: a peer in echo mode (the
+ * device check) sees its own tracks; the others see every other non-echo peer's tracks, as
+ * long as free slots of the right kind and a common codec remain. */
 gboolean ar_room_router_configure(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpSession *offer,
                                   const ArSdpSession *answer, gboolean echo, GError **error);
+/* Admit: a peer leaves echo mode and joins the visit's forwarding, with no SDP exchange when
+ * its slots were negotiated in advance. */
+void ar_room_router_set_echo(ArRoomRouter *rr, ArRoomPeer *peer, gboolean echo);
 void ar_room_router_connected(ArRoomRouter *rr, ArRoomPeer *peer, gint64 now_us);
 void ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len,
                         gint64 now_us);

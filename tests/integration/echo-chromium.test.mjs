@@ -40,10 +40,22 @@ test('Chromium gets its own video and audio back through the server', async () =
   const t0 = Date.now();
   const pump = await negotiate(page, ws, 'device_check');
   const state = await ws.waitFor((m) => m.type === 'media.state' && m.state === 'connected', 10000);
-  assert.match(state.srtp_profile, /^SRTP_(AEAD_AES_128_GCM|AES128_CM_SHA1_80)$/);
+  // Chromium offers AES-GCM and the server prefers it (webrtcbin exercises AES-CM: peer-echo).
+  assert.equal(state.srtp_profile, 'SRTP_AEAD_AES_128_GCM');
   const stats = await waitFor(() => inboundStats(page), (s) => s.framesDecoded > 30 && (s.audioEnergy > 0 || s.audioPeak > 0.01), 5000);
   assert.ok(stats.framesDecoded > 30, `frames decoded ${stats.framesDecoded} after ${Date.now() - t0} ms`);
   assert.ok(stats.audioEnergy > 0 || stats.audioPeak > 0.01, `echoed audio carries energy: ${JSON.stringify(stats)}`);
+  // The server's transport-wide-cc feedback drives Chromium's send-side estimate up from its
+  // 300 kbps start; without feedback it would not grow.
+  const bitrate = await waitFor(() => page.evaluate(async () => {
+    let v = 0;
+    (await window.__peer.pc.getStats()).forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) v = s.availableOutgoingBitrate;
+    });
+    return v;
+  }), (v) => v > 600000, 8000);
+  console.log(`# chromium availableOutgoingBitrate ${bitrate}`);
+  assert.ok(bitrate > 600000, `send-side estimate grows with our feedback: ${bitrate}`);
   const report = await ws.waitFor((m) => m.type === 'media.stats', 5000);
   assert.ok(report.packets > 0);
   assert.match(report.verdict, /^(good|fair|poor)$/);

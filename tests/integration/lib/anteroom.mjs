@@ -122,13 +122,19 @@ export class Anteroom {
     throw new Error(`anteroom did not become healthy:\n${this.log}`);
   }
 
-  async stop() {
+  // Stops the server (SIGTERM, then SIGKILL after 10 s); keepFiles leaves the state directory
+  // for the test to inspect (call cleanup() afterwards).
+  async stop({ keepFiles = false } = {}) {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill('SIGTERM');
       const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
       await this.exited;
       clearTimeout(t);
     }
+    if (!keepFiles) this.cleanup();
+  }
+
+  cleanup() {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,16 @@
 // An RTCPeerConnection living in a browser page, driven from node: the test does the signaling
 // over its own WebSocket client, the page does the WebRTC. Works with Playwright and Puppeteer
 // pages (both have evaluate()).
-export async function setupPagePeer(page, { audio = true, video = true } = {}) {
-  await page.evaluate(async ({ audio, video }) => {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+// slots: receive-only audio+video pairs offered for the other participants of a visit.
+export async function setupPagePeer(page, { audio = true, video = true, slots = 0, config = {} } = {}) {
+  await page.evaluate(async ({ audio, video, slots, config }) => {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...config });
     const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendrecv', streams: [stream] });
+    for (let i = 0; i < slots; i++) {
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+    }
     window.__peer = { pc, candidates: [], remote: [] };
     pc.onicecandidate = (e) => window.__peer.candidates.push(e.candidate ? e.candidate.toJSON() : null);
     window.__peer.audioPeak = 0;
@@ -29,7 +34,7 @@ export async function setupPagePeer(page, { audio = true, video = true } = {}) {
         window.__peer.audioPeak = Math.max(window.__peer.audioPeak, Math.sqrt(sum / buf.length));
       }, 50);
     };
-  }, { audio, video });
+  }, { audio, video, slots, config });
 }
 
 export const createOffer = (page) => page.evaluate(async () => {
@@ -51,11 +56,17 @@ export const connectionState = (page) => page.evaluate(() => window.__peer.pc.co
 // What the page received: decoded video frames and audio energy, from getStats().
 export const inboundStats = (page) => page.evaluate(async () => {
   const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, videoPackets: 0,
-    audioPeak: window.__peer.audioPeak };
+    audioPeak: window.__peer.audioPeak, videoStreams: [], audioStreams: [] };
   (await window.__peer.pc.getStats()).forEach((s) => {
     if (s.type !== 'inbound-rtp') return;
-    if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
-    if (s.kind === 'audio') { out.audioEnergy += s.totalAudioEnergy || 0; out.audioPackets += s.packetsReceived || 0; }
+    if (s.kind === 'video') {
+      out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0;
+      out.videoStreams.push({ mid: s.mid, frames: s.framesDecoded || 0 });
+    }
+    if (s.kind === 'audio') {
+      out.audioEnergy += s.totalAudioEnergy || 0; out.audioPackets += s.packetsReceived || 0;
+      out.audioStreams.push({ mid: s.mid, packets: s.packetsReceived || 0 });
+    }
   });
   return out;
 });
