@@ -275,8 +275,12 @@ handle_accept(ArSignaling *s, ArSession *se, const ArMsg *m)
   if (!ar_waiting_room_set_interpreter(wr, r.appointment_id, r.language, se->claims.subject_id,
                                        now_unix(), &error))
     g_warning("interpreter assigned but the lobby entry was not updated: %s", error->message);
-  /* The winner's session now belongs to the visit it accepted: its media goes to that room. */
+  /* The winner's session now belongs to the visit it accepted: its media goes to that room, and
+   * a transport already there (a device check) is switched into the visit. */
   g_strlcpy(se->claims.visit_id, r.appointment_id, sizeof se->claims.visit_id);
+  gboolean media =
+      s->visits && se->media_room && g_str_equal(se->media_room, r.appointment_id) &&
+      ar_visits_set_purpose(s->visits, r.appointment_id, se->participant_id, AR_ROOM_PURPOSE_VISIT);
   JsonBuilder *b = ar_protocol_begin("interpreter.assigned", m->id);
   json_builder_set_member_name(b, "request_id");
   json_builder_add_string_value(b, rid);
@@ -284,6 +288,8 @@ handle_accept(ArSignaling *s, ArSession *se, const ArMsg *m)
   json_builder_add_string_value(b, r.appointment_id);
   json_builder_set_member_name(b, "visit_id");
   json_builder_add_string_value(b, r.appointment_id);
+  json_builder_set_member_name(b, "media");
+  json_builder_add_boolean_value(b, media);
   ar_signaling_send(se, ar_protocol_finish(b));
   g_autofree char *taken = offer_text(rid, r.appointment_id, r.language, "interpreter.taken");
   to_interpreters(s, r.language, taken, se);

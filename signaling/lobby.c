@@ -459,6 +459,18 @@ target(ArSignaling *s, ArSession *se, const ArMsg *m)
   return e;
 }
 
+/* The patient's transport from the device check is already in the appointment's room: admit
+ * only turns its echo off and forwarding on (no offer/answer, no handshake). FALSE when the
+ * session has no media there, and the client negotiates a visit itself. */
+static gboolean
+switch_to_visit(ArSignaling *s, ArSession *se, const char *appointment_id)
+{
+  if (!s->visits || !se->media_room || !g_str_equal(se->media_room, appointment_id))
+    return FALSE;
+  return ar_visits_set_purpose(s->visits, appointment_id, se->participant_id,
+                               AR_ROOM_PURPOSE_VISIT);
+}
+
 static void
 handle_admit(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
@@ -486,9 +498,14 @@ handle_admit(ArSignaling *s, ArSession *se, const ArMsg *m)
     reply_error(s, se, m, error);
     return;
   }
-  ar_signaling_ok(se, m->id);
-  JsonBuilder *b = ar_protocol_begin("admitted", 0);
+  gboolean media = switch_to_visit(s, patient, id);
+  switch_to_visit(s, se, id); /* a clinician already connected to this room */
+  JsonBuilder *b = ar_protocol_begin("ok", m->id);
+  add_bool(b, "media", media);
+  ar_signaling_send(se, ar_protocol_finish(b));
+  b = ar_protocol_begin("admitted", 0);
   add_str(b, "visit_id", id);
+  add_bool(b, "media", media);
   ar_signaling_send(patient, ar_protocol_finish(b));
 }
 

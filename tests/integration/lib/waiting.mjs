@@ -102,3 +102,51 @@ export async function lobbyEntry(c, id, pred = () => true, timeoutMs = 5000) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+// Offer/answer and trickle for a page peer (lib/page-peer.mjs) with extra media.offer fields
+// (a clinician names the appointment whose room to join). Returns { stop }.
+export async function negotiateIn(page, client, purpose, fields = {}) {
+  const { createOffer, setAnswer, takeCandidates, addCandidate } = await import('./page-peer.mjs');
+  const sdp = await createOffer(page);
+  const reply = await client.request('media.offer', { purpose, sdp, ...fields }, 10000);
+  if (reply.type !== 'media.answer') throw new Error(`media.offer failed: ${JSON.stringify(reply)}`);
+  await setAnswer(page, reply.sdp);
+  const stop = { done: false };
+  const pump = (async () => {
+    while (!stop.done) {
+      for (const c of await takeCandidates(page)) {
+        await client.request('media.candidate', c ? { candidate: c.candidate, mid: c.sdpMid ?? '0' } : { candidate: '' });
+      }
+      for (;;) {
+        const ev = client.events.find((m) => m.type === 'media.candidate');
+        if (!ev) break;
+        client.events.splice(client.events.indexOf(ev), 1);
+        await addCandidate(page, ev);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  })();
+  return { stop: async () => { stop.done = true; await pump; } };
+}
+
+// Starts recording, in the page, the wall-clock time each inbound video stream (by mid) first
+// has a decoded frame; getStats every 5 ms, so the resolution is about that.
+export const watchFirstFrames = (page) => page.evaluate(() => {
+  window.__firstFrame = {};
+  const poll = async () => {
+    if (!window.__peer) return;
+    (await window.__peer.pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0 && !(s.mid in window.__firstFrame))
+        window.__firstFrame[s.mid] = Date.now();
+    });
+    window.__firstFramePoll = setTimeout(poll, 5);
+  };
+  poll();
+});
+
+// {mid: unix ms} of first decoded frames so far.
+export const firstFrames = (page) => page.evaluate(() => ({ ...window.__firstFrame }));
+
+// Mids of this page's own sendrecv m-lines (the echo during a device check); the rest are slots.
+export const ownMids = (page) => page.evaluate(() => window.__peer.pc.getTransceivers()
+  .filter((t) => t.direction === 'sendrecv').map((t) => t.mid));
