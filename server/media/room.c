@@ -360,6 +360,32 @@ on_slot(const char *subscriber, const char *mid, const char *publisher, const ch
   room->emit(ev, room->user_data);
 }
 
+static void
+emit_router_json(ArRoom *room, const char *to, const char *json)
+{
+  ArRoomEvent *ev = g_new0(ArRoomEvent, 1);
+  ev->kind = AR_ROOM_EVENT_ROUTER;
+  ev->room_id = g_strdup(room->id);
+  ev->participant_id = g_strdup(to);
+  ev->text = g_strdup(json);
+  room->emit(ev, room->user_data);
+}
+
+static void
+on_router_event(const char *to, const char *json, gpointer user_data)
+{
+  ArRoom *room = user_data;
+  if (to) {
+    emit_router_json(room, to, json);
+    return;
+  }
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, room->participants);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    emit_router_json(room, key, json);
+}
+
 void
 ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purpose)
 {
@@ -380,7 +406,7 @@ ar_room_new(ArMediaContext *mc, const char *room_id, ArRoomEmit emit, gpointer u
   room->id = g_strdup(room_id);
   room->emit = emit;
   room->user_data = user_data;
-  room->router = ar_room_router_new(mc, on_slot, room);
+  room->router = ar_room_router_new(mc, on_slot, on_router_event, room);
   room->participants = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, participant_free);
   return room;
 }

@@ -54,6 +54,7 @@ struct ArRoomRouter {
   ArRoomPeer *peers[AR_ROUTER_MAX_PARTICIPANTS]; /* by router participant id */
   GSource *timer;
   ArRoomSlotNotify notify;
+  ArRoomEventNotify events;
   gpointer notify_data;
   guint8 scratch[AR_PACKET_CAP];
 };
@@ -105,6 +106,48 @@ send_feedback(ArRoomRouter *rr, gint64 now_us)
   }
 }
 
+static const char *
+slot_mid_of(ArRoomPeer *peer, gint subscription)
+{
+  for (guint i = 0; i < peer->slots->len; i++)
+    if (g_array_index(peer->slots, PeerSlot, i).subscription == subscription)
+      return g_array_index(peer->slots, PeerSlot, i).mid;
+  return "";
+}
+
+/* Router events become signaling events: who speaks and everyone's link quality go to the whole
+ * room (the clinician sees the patient's connection); layer and audio-only to the subscriber. */
+static void
+forward_event(ArRoomRouter *rr, ArRoomPeer *peer, const ArRouterEvent *ev)
+{
+  if (!rr->events)
+    return;
+  g_autofree char *json = NULL;
+  const char *to = NULL;
+  switch (ev->type) {
+  case AR_ROUTER_EVENT_ACTIVE_SPEAKER:
+    json = g_strdup_printf("{\"type\":\"speaker.active\",\"participant_id\":\"%s\"}", peer->id);
+    break;
+  case AR_ROUTER_EVENT_QUALITY:
+    json = g_strdup_printf("{\"type\":\"media.quality\",\"participant_id\":\"%s\",\"score\":%d}",
+                           peer->id, ev->value);
+    break;
+  case AR_ROUTER_EVENT_AUDIO_ONLY:
+    to = peer->id;
+    json = g_strdup_printf("{\"type\":\"media.audio_only\",\"value\":%s}",
+                           ev->value ? "true" : "false");
+    break;
+  case AR_ROUTER_EVENT_LAYER_CHANGED:
+    to = peer->id;
+    json = g_strdup_printf("{\"type\":\"media.layer\",\"mid\":\"%s\",\"layer\":%d}",
+                           slot_mid_of(peer, ev->subscription), ev->layer);
+    break;
+  case AR_ROUTER_EVENT_KEYFRAME_REQUESTED:
+    return;
+  }
+  rr->events(to, json, rr->notify_data);
+}
+
 static void
 drain(ArRoomRouter *rr)
 {
@@ -115,6 +158,10 @@ drain(ArRoomRouter *rr)
                        : NULL;
     if (!to)
       continue;
+    if (out.kind == AR_ROUTER_OUTPUT_EVENT) {
+      forward_event(rr, to, &out.event);
+      continue;
+    }
     if (out.kind == AR_ROUTER_OUTPUT_RTP) {
       if (out.has_twcc)
         ar_room_bwe_on_sent(to->bwe, out.twcc_seq, out.len, out.send_us);
@@ -127,11 +174,13 @@ drain(ArRoomRouter *rr)
 }
 
 ArRoomRouter *
-ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify, gpointer notify_data)
+ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify, ArRoomEventNotify events,
+                   gpointer notify_data)
 {
   ArRoomRouter *rr = g_new0(ArRoomRouter, 1);
   rr->mc = mc;
   rr->notify = notify;
+  rr->events = events;
   rr->notify_data = notify_data;
   ArRouterConfig cfg;
   ar_router_config_init(&cfg);

@@ -12,8 +12,12 @@ typedef struct ArRoomPeer ArRoomPeer;
 typedef void (*ArRoomSlotNotify)(const char *subscriber_id, const char *mid,
                                  const char *publisher_id, const char *kind, gpointer user_data);
 
+/* A router event for the signaling layer: to_id NULL means every participant of the room. The
+ * JSON object is ready to send ({"type":"speaker.active",...}). */
+typedef void (*ArRoomEventNotify)(const char *to_id, const char *json, gpointer user_data);
+
 ArRoomRouter *ar_room_router_new(ArMediaContext *mc, ArRoomSlotNotify notify,
-                                 gpointer notify_data);
+                                 ArRoomEventNotify events, gpointer notify_data);
 void ar_room_router_free(ArRoomRouter *rr);
 
 ArRoomPeer *ar_room_router_add(ArRoomRouter *rr, const char *participant_id, ArTransport *t);

@@ -68,6 +68,15 @@ test('Chromium, libwebrtc and webrtcbin each decode both others', async () => {
   assert.ok(f.video_frames_received > 60, `webrtcbin decoded ${f.video_frames_received} frames`);
   assert.ok(f.audio_buffers_received > 50 && f.audio_rms_max > 0.01, 'webrtcbin hears the others');
 
+  // The router's view reaches the clients: slots labelled with who shows on them, who speaks,
+  // and everyone's link quality.
+  const slot = await patient.waitFor((m) => m.type === 'media.slot' && m.participant_id, 2000);
+  assert.match(slot.participant_id, /^par_/);
+  const speaker = await patient.waitFor((m) => m.type === 'speaker.active', 5000);
+  assert.match(speaker.participant_id, /^par_/);
+  const quality = await patient.waitFor((m) => m.type === 'media.quality', 5000);
+  assert.ok(quality.score >= 0 && quality.score <= 5, JSON.stringify(quality));
+
   await pump.stop();
   wrtcPeer.close();
   await page.close();

@@ -7,7 +7,7 @@ const { RTCVideoSource, RTCAudioSource, RTCVideoSink, RTCAudioSink } = nonstanda
 
 export class WrtcPeer {
   // slots: receive-only audio+video pairs offered for the other participants of a visit.
-  constructor({ slots = 0 } = {}) {
+  constructor({ slots = 0, width = 320, height = 240 } = {}) {
     this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     this.frames = 0;
     this.framesByTrack = new Map();
@@ -16,7 +16,6 @@ export class WrtcPeer {
     this.serverCandidates = [];
     const video = new RTCVideoSource();
     const audio = new RTCAudioSource();
-    const width = 320, height = 240;
     const frame = { width, height, data: new Uint8ClampedArray(width * height * 1.5) };
     let n = 0, phase = 0;
     const samples = new Int16Array(480);
@@ -37,7 +36,14 @@ export class WrtcPeer {
       if (track.kind === 'video') {
         const s = new RTCVideoSink(track);
         const key = transceiver?.mid ?? track.id;
-        s.onframe = () => { this.frames++; this.framesByTrack.set(key, (this.framesByTrack.get(key) || 0) + 1); };
+        let last = 0;
+        s.onframe = () => {
+          const now = Date.now();
+          if (last && this.measuring) this.maxGapMs = Math.max(this.maxGapMs || 0, now - last);
+          last = now;
+          this.frames++;
+          this.framesByTrack.set(key, (this.framesByTrack.get(key) || 0) + 1);
+        };
         this.sinks.push(s);
       } else {
         const s = new RTCAudioSink(track);
