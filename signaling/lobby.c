@@ -689,3 +689,19 @@ const ArSignalingRoute ar_lobby_routes[] = {
     {"lobby.done", handle_done},
     {NULL},
 };
+
+gboolean
+ar_signaling_eta_error(const ArSignaling *s, gint64 *samples, gint64 *mae_s, gint64 *p90_s,
+                       gint64 *bias_s, double *in_range)
+{
+  if (!s->lobby)
+    return FALSE;
+  ArQueueErrorSummary sum;
+  ar_waiting_room_eta_error(s->lobby->wr, &sum);
+  *samples = sum.samples;
+  *mae_s = sum.mae_s;
+  *p90_s = sum.p90_abs_s;
+  *bias_s = sum.bias_s;
+  *in_range = sum.in_range_frac;
+  return TRUE;
+}

@@ -3,7 +3,7 @@
 // events, and the lobby surviving a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Anteroom } from './lib/anteroom.mjs';
+import { Anteroom, request } from './lib/anteroom.mjs';
 import { joined, readyPatient, queueUpdate, lobbyEntry, upcoming, sql } from './lib/waiting.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -37,6 +37,11 @@ test('admitting the first patient moves everyone up, in their view and in the lo
     assert.ok(qb2.eta >= ups[1].start && qc2.eta >= qb2.eta);
     assert.equal((await lobbyEntry(cl, ups[0].id)).state, 'in_visit');
     assert.equal((await lobbyEntry(cl, ups[2].id, (e) => e.position === qc2.position)).eta, qc2.eta);
+    // The start was scored against the ETA A was shown.
+    const metrics = (await request(`${s.url}/metrics`)).body;
+    assert.match(metrics, /^anteroom_waiting_eta_starts 1$/m);
+    assert.match(metrics, /^anteroom_waiting_eta_error_seconds\{stat="mae"\} \d+/m);
+    assert.match(sql(s, `select (eta > 0) || '|' || (started_at > 0) from lobby_state where appointment_id='${ups[0].id}'`), /^1\|1$/);
   } finally {
     await s.stop();
   }
