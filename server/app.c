@@ -5,6 +5,7 @@
 #include "ar_build_config.h"
 #include "cert.h"
 #include "http_server.h"
+#include "ice_servers.h"
 #include "metrics.h"
 #include "signaling.h"
 #include "srtp.h"
@@ -35,6 +36,7 @@ struct ArApp {
   ArMediaContext **media; /* one per worker */
   ArVisits *visits;
   ArSignaling *signaling;
+  ArIceServers *ice_servers;
   ArHttpServer *http;
   gboolean draining;
   gboolean srtp_openssl;
@@ -330,8 +332,15 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   app->public_url = effective_public_url(cfg);
   if (!start_media(app, loop, error))
     return NULL;
+  g_auto(GStrv) turn_uris = ar_config_turn_uris(cfg);
+  app->ice_servers = ar_ice_servers_new((const char *const *)turn_uris, cfg->turn_secret,
+                                        cfg->turn_ttl_seconds);
+  if (turn_uris[0])
+    g_message("TURN: %u URIs, credentials valid %d s", g_strv_length(turn_uris),
+              cfg->turn_ttl_seconds);
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
                             .store = app->store, .keys = app->keys, .visits = app->visits,
+                            .ice_servers = app->ice_servers,
                             .grace_seconds = cfg->waiting_grace_seconds};
   app->signaling = ar_signaling_new(&sig);
   if (!start_listener(app, error))
@@ -358,6 +367,7 @@ ar_app_free(ArApp *app)
   g_clear_pointer(&app->media, g_free);
   g_clear_pointer(&app->cert, ar_cert_unref);
   g_clear_pointer(&app->signaling, ar_signaling_free);
+  g_clear_pointer(&app->ice_servers, ar_ice_servers_free);
   g_clear_pointer(&app->store, ar_store_close);
   g_clear_pointer(&app->keys, ar_token_keyring_free);
   g_free(app->public_url);

@@ -2,6 +2,7 @@
  * expiry (token.c), revocation, single use, then that the appointment exists. Every attempt,
  * accepted or not, leaves an audit event with opaque ids only. */
 #include "audit.h"
+#include "ice_servers.h"
 #include "signaling_private.h"
 
 static const char *
@@ -94,7 +95,8 @@ refuse(ArSignaling *s, ArSession *se, const ArMsg *m, const char *why, const cha
 }
 
 static void
-reply_joined(ArSession *se, const ArMsg *m, const char *waiting_state)
+reply_joined(ArSignaling *s, ArSession *se, const ArMsg *m, gint64 now,
+             const char *waiting_state)
 {
   JsonBuilder *b = ar_protocol_begin("joined", m->id);
   json_builder_set_member_name(b, "role");
@@ -111,8 +113,7 @@ reply_joined(ArSession *se, const ArMsg *m, const char *waiting_state)
     json_builder_add_string_value(b, waiting_state);
   }
   json_builder_set_member_name(b, "ice_servers");
-  json_builder_begin_array(b);
-  json_builder_end_array(b);
+  ar_ice_servers_build(s->opts.ice_servers, b, se->participant_id, now);
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
@@ -158,7 +159,7 @@ handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
   audit(s, c.subject_id, clinic_wide ? "clinic" : "appointment", c.visit_id, "success",
         se->participant_id);
   g_info("joined role=%s participant=%s", ar_token_role_to_string(c.role), se->participant_id);
-  reply_joined(se, m, ar_lobby_joined(s, se));
+  reply_joined(s, se, m, now, ar_lobby_joined(s, se));
   ar_lobby_welcome(s, se);
 }
 

@@ -8,6 +8,7 @@ typedef struct ArSignaling ArSignaling;
 struct ArStore;
 struct _ArTokenKeyring;
 struct ArVisits;
+struct ArIceServers;
 
 typedef struct {
   double messages_per_second; /* per connection */
@@ -16,6 +17,7 @@ typedef struct {
   struct ArStore *store;
   const struct _ArTokenKeyring *keys;
   struct ArVisits *visits;
+  const struct ArIceServers *ice_servers; /* TURN for join replies; NULL = none. Not owned. */
   gint64 grace_seconds; /* a dropped patient keeps their place this long; <= 0: 60 */
 } ArSignalingOptions;
 
