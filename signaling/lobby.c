@@ -21,6 +21,8 @@ struct ArLobby {
   GHashTable *patients;    /* appointment id -> ArSession* (the newest connection) */
   GHashTable *subscribers; /* ArSession* set */
   GHashTable *messages;    /* appointment id -> GPtrArray of clinic.message texts */
+  GHashTable *guests;      /* participant id -> ArSession*: guests held in the waiting room */
+  GHashTable *let_in;      /* participant ids of guests admitted */
   guint timer;
 };
 
@@ -152,6 +154,18 @@ add_entry(ArLobby *lb, JsonBuilder *b, const ArWaitingEntry *e, gint64 now)
                e->state != AR_QUEUE_STATE_NO_SHOW);
   add_bool(b, "early", e->early);
   add_bool(b, "connected", g_hash_table_contains(lb->patients, e->appointment_id));
+  add_str(b, "guests", e->guests_wait ? "waiting" : "direct");
+  json_builder_set_member_name(b, "guests_waiting");
+  json_builder_begin_array(b);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, lb->guests);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    ArSession *g = v;
+    if (g_str_equal(g->claims.visit_id, e->appointment_id))
+      json_builder_add_string_value(b, g->participant_id);
+  }
+  json_builder_end_array(b);
   add_estimate(b, e);
   json_builder_end_object(b);
 }
@@ -219,6 +233,8 @@ ar_lobby_new(ArSignaling *s, gint64 grace_s)
   lb->subscribers = g_hash_table_new(g_direct_hash, g_direct_equal);
   lb->messages =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+  lb->guests = g_hash_table_new(g_str_hash, g_str_equal);
+  lb->let_in = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   lb->wr = ar_waiting_room_new(s->store, grace_s, on_change, lb);
   g_autoptr(GError) error = NULL;
   if (!ar_waiting_room_load(lb->wr, now_unix(), &error))
@@ -238,6 +254,8 @@ ar_lobby_free(ArLobby *lb)
   g_hash_table_unref(lb->patients);
   g_hash_table_unref(lb->subscribers);
   g_hash_table_unref(lb->messages);
+  g_hash_table_unref(lb->guests);
+  g_hash_table_unref(lb->let_in);
   g_free(lb);
 }
 
@@ -291,10 +309,35 @@ ar_lobby_session_closed(ArSignaling *s, ArSession *se)
     return;
   g_hash_table_remove(lb->subscribers, se);
   const char *id = se->claims.visit_id;
+  if (se->participant_id && g_hash_table_remove(lb->guests, se->participant_id)) {
+    const ArWaitingEntry *e = ar_waiting_room_lookup(lb->wr, id, now_unix());
+    if (e)
+      on_change(e, AR_WAITING_CHANGED_LOBBY, lb);
+  }
+  if (se->participant_id)
+    g_hash_table_remove(lb->let_in, se->participant_id);
   if (se->claims.role == AR_TOKEN_ROLE_PATIENT && g_hash_table_lookup(lb->patients, id) == se) {
     g_hash_table_remove(lb->patients, id);
     ar_waiting_room_disconnected(lb->wr, id, now_unix());
   }
+}
+
+ArRoomPurpose
+ar_lobby_media_purpose(ArSignaling *s, ArSession *se, ArRoomPurpose asked)
+{
+  ArLobby *lb = s->lobby;
+  if (!lb || se->claims.role != AR_TOKEN_ROLE_CAREGIVER || asked != AR_ROOM_PURPOSE_VISIT ||
+      g_hash_table_contains(lb->let_in, se->participant_id))
+    return asked;
+  const ArWaitingEntry *e = ar_waiting_room_lookup(lb->wr, se->claims.visit_id, now_unix());
+  if (!e || !e->guests_wait)
+    return asked;
+  /* Held in the waiting room: they see themselves until the clinician lets them in. */
+  if (!g_hash_table_contains(lb->guests, se->participant_id)) {
+    g_hash_table_insert(lb->guests, se->participant_id, se);
+    on_change(e, AR_WAITING_CHANGED_LOBBY, lb);
+  }
+  return AR_ROOM_PURPOSE_DEVICE_CHECK;
 }
 
 void
@@ -676,6 +719,60 @@ handle_done(ArSignaling *s, ArSession *se, const ArMsg *m)
     ar_signaling_send(patient, ar_protocol_finish(ar_protocol_begin("visit.ended", 0)));
 }
 
+static void
+handle_guests(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!REQUIRE_CLINICIAN(s, se, m))
+    return;
+  gboolean wait = FALSE;
+  if (!ar_msg_bool(m, "wait", &wait)) {
+    ar_signaling_error(s, se, m->id, "bad_message", "lobby.guests needs \"wait\" (boolean)");
+    return;
+  }
+  const ArWaitingEntry *e = target(s, se, m);
+  if (!e)
+    return;
+  g_autofree char *id = g_strdup(e->appointment_id);
+  g_autoptr(GError) error = NULL;
+  if (!ar_waiting_room_set_guests_wait(s->lobby->wr, id, wait, now_unix(), &error))
+    reply_error(s, se, m, error);
+  else
+    ar_signaling_ok(se, m->id);
+}
+
+static void
+handle_admit_guest(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!REQUIRE_CLINICIAN(s, se, m))
+    return;
+  const char *pid = ar_msg_string(m, "participant_id");
+  if (!pid) {
+    ar_signaling_error(s, se, m->id, "bad_message", "needs \"participant_id\" (a string)");
+    return;
+  }
+  ArLobby *lb = s->lobby;
+  ArSession *guest = g_hash_table_lookup(lb->guests, pid);
+  const ArWaitingEntry *e =
+      guest ? ar_waiting_room_lookup(lb->wr, guest->claims.visit_id, now_unix()) : NULL;
+  if (!e || !sees(se, e, e->practitioner_id)) {
+    ar_signaling_error(s, se, m->id, "not_found", "no such guest waiting in your lobby");
+    return;
+  }
+  g_hash_table_remove(lb->guests, pid);
+  g_hash_table_add(lb->let_in, g_strdup(pid));
+  gboolean media = switch_to_visit(s, guest, e->appointment_id);
+  g_autofree char *detail = json_detail("guest", pid);
+  ar_lobby_audit(s, se, "lobby.admit_guest", "appointment", e->appointment_id, "success", detail);
+  on_change(e, AR_WAITING_CHANGED_LOBBY, lb);
+  JsonBuilder *b = ar_protocol_begin("ok", m->id);
+  add_bool(b, "media", media);
+  ar_signaling_send(se, ar_protocol_finish(b));
+  b = ar_protocol_begin("admitted", 0);
+  add_str(b, "visit_id", guest->claims.visit_id);
+  add_bool(b, "media", media);
+  ar_signaling_send(guest, ar_protocol_finish(b));
+}
+
 const ArSignalingRoute ar_lobby_routes[] = {
     {"checkin", handle_checkin},
     {"device_check.result", handle_device_result},
@@ -687,6 +784,8 @@ const ArSignalingRoute ar_lobby_routes[] = {
     {"lobby.transfer", handle_transfer},
     {"lobby.late", handle_late},
     {"lobby.done", handle_done},
+    {"lobby.guests", handle_guests},
+    {"lobby.admit_guest", handle_admit_guest},
     {NULL},
 };
 

@@ -172,6 +172,7 @@ handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
   g_autofree char *room = media_room_for(s, se, m);
   if (!room)
     return;
+  p = ar_lobby_media_purpose(s, se, p);
   g_autoptr(GError) error = NULL;
   ArSdpSession *offer = ar_sdp_parse(sdp, &error);
   if (!offer) {

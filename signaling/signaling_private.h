@@ -62,6 +62,9 @@ void ar_lobby_free(struct ArLobby *lobby);
 const char *ar_lobby_joined(ArSignaling *s, ArSession *se);
 void ar_lobby_welcome(ArSignaling *s, ArSession *se);
 void ar_lobby_session_closed(ArSignaling *s, ArSession *se);
+/* The purpose a media.offer really gets: a guest the clinician wants in the waiting room is
+ * held in a device check (self view) until admitted. */
+ArRoomPurpose ar_lobby_media_purpose(ArSignaling *s, ArSession *se, ArRoomPurpose asked);
 /* The network verdict of a participant's media path (media.stats). */
 void ar_lobby_media_verdict(ArSignaling *s, ArSession *se, const char *verdict);
 struct ArWaitingRoom *ar_lobby_waiting_room(ArSignaling *s);

@@ -178,13 +178,13 @@ persist(ArWaitingRoom *wr, const ArWaitingEntry *e, gint64 now, GError **error)
       wr->store,
       "INSERT INTO lobby_state (appointment_id, state, arrived_at, ready_at, early, network,"
       " devices, started_at, ended_at, interpreter_language, interpreter_id, eta, eta_low,"
-      " eta_high, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+      " eta_high, updated_at, guests) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
       " ON CONFLICT(appointment_id) DO UPDATE SET state = excluded.state,"
       " arrived_at = excluded.arrived_at, ready_at = excluded.ready_at, early = excluded.early,"
       " network = excluded.network, devices = excluded.devices, started_at = excluded.started_at,"
       " ended_at = excluded.ended_at, interpreter_language = excluded.interpreter_language,"
       " interpreter_id = excluded.interpreter_id, eta = excluded.eta, eta_low = excluded.eta_low,"
-      " eta_high = excluded.eta_high, updated_at = excluded.updated_at",
+      " eta_high = excluded.eta_high, updated_at = excluded.updated_at, guests = excluded.guests",
       error);
   if (!st)
     return FALSE;
@@ -203,6 +203,7 @@ persist(ArWaitingRoom *wr, const ArWaitingEntry *e, gint64 now, GError **error)
   sqlite3_bind_int64(st, 13, e->shown.eta_low);
   sqlite3_bind_int64(st, 14, e->shown.eta_high);
   sqlite3_bind_int64(st, 15, now);
+  sqlite3_bind_text(st, 16, e->guests_wait ? "waiting" : "direct", -1, SQLITE_STATIC);
   return ar_store_step_done(wr->store, st, error);
 }
 
@@ -210,7 +211,7 @@ persist(ArWaitingRoom *wr, const ArWaitingEntry *e, gint64 now, GError **error)
   "SELECT a.id, a.practitioner_id, p.clinic_id, a.patient_id, a.visit_type, a.start_ts,"           \
   " a.end_ts, a.status, a.interpreter_language, l.state, l.arrived_at, l.ready_at, l.early,"       \
   " l.network, l.devices, l.started_at, l.ended_at, l.interpreter_language, l.interpreter_id,"     \
-  " l.eta, l.eta_low, l.eta_high"                                                                  \
+  " l.eta, l.eta_low, l.eta_high, l.guests"                                                        \
   " FROM appointment a JOIN practitioner p ON p.id = a.practitioner_id"                            \
   " LEFT JOIN lobby_state l ON l.appointment_id = a.id"                                            \
   " WHERE a.start_ts >= ? AND a.start_ts < ?"                                                      \
@@ -259,6 +260,7 @@ entry_from_row(sqlite3_stmt *st, gint64 now)
                                .eta = sqlite3_column_int64(st, 19),
                                .eta_low = sqlite3_column_int64(st, 20),
                                .eta_high = sqlite3_column_int64(st, 21)};
+  e->guests_wait = g_strcmp0((const char *)sqlite3_column_text(st, 22), "waiting") == 0;
   if (is_present(e->state)) {
     /* Their connection went with the old process: a grace period to come back, from now. */
     e->state_before_away = e->ready_at > 0 ? AR_QUEUE_STATE_READY : AR_QUEUE_STATE_CHECKING_DEVICES;
@@ -700,6 +702,18 @@ ar_waiting_room_set_announced_late(ArWaitingRoom *wr, const char *practitioner_i
   Line *l = line_for(wr, practitioner_id);
   l->announced_late_s = MAX(late_s, 0);
   recompute(wr, l, now, NULL, 0, FALSE);
+}
+
+gboolean
+ar_waiting_room_set_guests_wait(ArWaitingRoom *wr, const char *id, gboolean wait, gint64 now,
+                                GError **error)
+{
+  ArWaitingEntry *e = find(wr, id, now, error);
+  if (!e)
+    return FALSE;
+  ArWaitingEntry before = *e;
+  e->guests_wait = wait;
+  return commit(wr, e, &before, now, error);
 }
 
 gboolean

@@ -44,6 +44,7 @@ typedef struct {
   char *interpreter_language;                        /* needed or requested, or NULL */
   char *interpreter_id;                              /* assigned interpreter, or NULL */
   gboolean walk_in;
+  gboolean guests_wait; /* caregivers and other guests wait to be admitted (else go straight in) */
   ArQueueEstimate estimate; /* latest */
   ArQueueEstimate shown;    /* the first estimate once ready: scored against the start */
   char *transferred_from;   /* set only during the notification of a transfer */
@@ -101,6 +102,8 @@ gboolean ar_waiting_room_transfer(ArWaitingRoom *wr, const char *id, const char 
 /* What the clinician announced ("running 10 minutes late"), 0 to clear. */
 void ar_waiting_room_set_announced_late(ArWaitingRoom *wr, const char *practitioner_id,
                                         gint64 late_s, gint64 now);
+gboolean ar_waiting_room_set_guests_wait(ArWaitingRoom *wr, const char *id, gboolean wait,
+                                         gint64 now, GError **error);
 gboolean ar_waiting_room_set_interpreter(ArWaitingRoom *wr, const char *id, const char *language,
                                          const char *interpreter_id, gint64 now, GError **error);
 

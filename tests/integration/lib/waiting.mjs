@@ -103,10 +103,21 @@ export async function lobbyEntry(c, id, pred = () => true, timeoutMs = 5000) {
   }
 }
 
-// Offer/answer and trickle for a page peer (lib/page-peer.mjs) with extra media.offer fields
+// Offer/answer and trickle for a page peer (window.__peer as lib/page-peer.mjs and
+// lib/color-peer.mjs make it) with extra media.offer fields
 // (a clinician names the appointment whose room to join). Returns { stop }.
+const createOffer = (page) => page.evaluate(async () => {
+  const offer = await window.__peer.pc.createOffer();
+  await window.__peer.pc.setLocalDescription(offer);
+  return offer.sdp;
+});
+const setAnswer = (page, sdp) => page.evaluate((sdp) =>
+  window.__peer.pc.setRemoteDescription({ type: 'answer', sdp }), sdp);
+const addCandidate = (page, c) => page.evaluate((c) =>
+  window.__peer.pc.addIceCandidate(c.candidate ? { candidate: c.candidate, sdpMid: c.mid } : null), c);
+const takeCandidates = (page) => page.evaluate(() => window.__peer.candidates.splice(0));
+
 export async function negotiateIn(page, client, purpose, fields = {}) {
-  const { createOffer, setAnswer, takeCandidates, addCandidate } = await import('./page-peer.mjs');
   const sdp = await createOffer(page);
   const reply = await client.request('media.offer', { purpose, sdp, ...fields }, 10000);
   if (reply.type !== 'media.answer') throw new Error(`media.offer failed: ${JSON.stringify(reply)}`);
@@ -128,25 +139,3 @@ export async function negotiateIn(page, client, purpose, fields = {}) {
   })();
   return { stop: async () => { stop.done = true; await pump; } };
 }
-
-// Starts recording, in the page, the wall-clock time each inbound video stream (by mid) first
-// has a decoded frame; getStats every 5 ms, so the resolution is about that.
-export const watchFirstFrames = (page) => page.evaluate(() => {
-  window.__firstFrame = {};
-  const poll = async () => {
-    if (!window.__peer) return;
-    (await window.__peer.pc.getStats()).forEach((s) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0 && !(s.mid in window.__firstFrame))
-        window.__firstFrame[s.mid] = Date.now();
-    });
-    window.__firstFramePoll = setTimeout(poll, 5);
-  };
-  poll();
-});
-
-// {mid: unix ms} of first decoded frames so far.
-export const firstFrames = (page) => page.evaluate(() => ({ ...window.__firstFrame }));
-
-// Mids of this page's own sendrecv m-lines (the echo during a device check); the rest are slots.
-export const ownMids = (page) => page.evaluate(() => window.__peer.pc.getTransceivers()
-  .filter((t) => t.direction === 'sendrecv').map((t) => t.mid));
