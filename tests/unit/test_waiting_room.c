@@ -181,6 +181,7 @@ test_restart(Fixture *f, gconstpointer data)
     ready(wr, "a0", T0);
     g_assert_true(ar_waiting_room_admit(wr, "a0", T0 + 600, &error));
     g_assert_true(ar_waiting_room_noshow(wr, "a2", T0 + 600, &error));
+    g_assert_true(ar_waiting_room_set_guests_wait(wr, "a3", TRUE, T0 + 600, &error));
     g_assert_no_error(error);
   }
   g_autoptr(ArWaitingRoom) wr = room(f, T0 + 700);
@@ -193,6 +194,8 @@ test_restart(Fixture *f, gconstpointer data)
   g_assert_cmpint(get(wr, "a0")->state, ==, AR_QUEUE_STATE_IN_VISIT);
   g_assert_cmpint(get(wr, "a0")->started_at, ==, T0 + 600);
   g_assert_cmpint(get(wr, "a2")->state, ==, AR_QUEUE_STATE_NO_SHOW);
+  g_assert_true(get(wr, "a3")->guests_wait);
+  g_assert_false(get(wr, "a4")->guests_wait);
   g_assert_cmpint(ar_waiting_room_connected(wr, "a1", T0 + 710), ==, AR_QUEUE_STATE_READY);
   sqlite3_stmt *st =
       ar_store_prepare(f->store, "SELECT status FROM appointment WHERE id = 'a2'", NULL);
