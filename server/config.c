@@ -42,12 +42,18 @@ static const KeySpec schema[] = {
   {"media", "port_max", KEY_INT, FIELD(media_port_max), 0, 65535},
   {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
   {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
+  {"signaling", "idle_logoff_minutes", KEY_INT, FIELD(idle_logoff_minutes), 1, 1440},
+  {"signaling", "idle_logoff_seconds", KEY_INT, FIELD(idle_logoff_seconds), 0, 86400},
+  {"signaling", "grace_seconds", KEY_INT, FIELD(grace_seconds), 1, 3600},
+  {"signaling", "max_connections_per_ip", KEY_INT, FIELD(max_connections_per_ip), 0, 1000000},
+  {"signaling", "max_connections_per_token", KEY_INT, FIELD(max_connections_per_token), 0, 100},
+  {"signaling", "ip_messages_per_second", KEY_INT, FIELD(ip_messages_per_second), 0, 1000000},
+  {"signaling", "logins_per_minute", KEY_INT, FIELD(logins_per_minute), 0, 100000},
   {"store", "path", KEY_STRING, FIELD(store_path)},
   {"turn", "uris", KEY_STRING, FIELD(turn_uris)},
   {"turn", "secret", KEY_STRING, FIELD(turn_secret)},
   {"turn", "secret_file", KEY_PATH, FIELD(turn_secret_file)},
   {"turn", "ttl_seconds", KEY_INT, FIELD(turn_ttl_seconds), 60, 7 * 86400},
-  {"waiting_room", "grace_seconds", KEY_INT, FIELD(waiting_grace_seconds), 1, 86400},
 };
 
 static const struct {
@@ -79,12 +85,18 @@ ar_config_new_default(void)
   cfg->srtp_backend = AR_SRTP_BACKEND_OPENSSL;
   cfg->media_public_ip = g_strdup("");
   cfg->media_ice_tcp = TRUE;
+  cfg->idle_logoff_minutes = 15;
+  cfg->idle_logoff_seconds = 0;
+  cfg->grace_seconds = 60;
+  cfg->max_connections_per_ip = 50;
+  cfg->max_connections_per_token = 4;
+  cfg->ip_messages_per_second = 100;
+  cfg->logins_per_minute = 10;
   cfg->store_path = g_strdup("anteroom.db");
   cfg->turn_uris = g_strdup("");
   cfg->turn_secret = g_strdup("");
   cfg->turn_secret_file = g_strdup("");
   cfg->turn_ttl_seconds = 86400;
-  cfg->waiting_grace_seconds = 60;
   return cfg;
 }
 

@@ -44,6 +44,15 @@ typedef struct {
   char *media_public_ip;              /* "" = announce local addresses */
   gboolean media_ice_tcp;
 
+  /* [signaling] */
+  int idle_logoff_minutes;
+  int idle_logoff_seconds; /* > 0 overrides idle_logoff_minutes (tests, kiosks) */
+  int grace_seconds;
+  int max_connections_per_ip;
+  int max_connections_per_token;
+  int ip_messages_per_second;
+  int logins_per_minute;
+
   /* [store] */
   char *store_path;
 
@@ -52,8 +61,6 @@ typedef struct {
   char *turn_secret;      /* shared with coturn; filled from secret_file when that is set */
   char *turn_secret_file; /* path of a file holding the secret instead, or "" */
   int turn_ttl_seconds;   /* lifetime of the credentials handed to each participant */
-  /* [waiting_room] */
-  int waiting_grace_seconds; /* a patient whose connection drops keeps their place this long */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

@@ -302,6 +302,13 @@ ar_lobby_welcome(ArSignaling *s, ArSession *se)
 }
 
 void
+ar_lobby_resumed(ArSignaling *s, ArSession *se)
+{
+  ar_lobby_joined(s, se);
+  ar_lobby_welcome(s, se);
+}
+
+void
 ar_lobby_session_closed(ArSignaling *s, ArSession *se)
 {
   ArLobby *lb = s->lobby;

@@ -9,6 +9,8 @@ struct ArStore;
 struct _ArTokenKeyring;
 struct ArVisits;
 struct ArIceServers;
+struct ArAccounts;
+struct ArLimiter;
 
 typedef struct {
   double messages_per_second; /* per connection */
@@ -18,7 +20,10 @@ typedef struct {
   const struct _ArTokenKeyring *keys;
   struct ArVisits *visits;
   const struct ArIceServers *ice_servers; /* TURN for join replies; NULL = none. Not owned. */
-  gint64 grace_seconds; /* a dropped patient keeps their place this long; <= 0: 60 */
+  struct ArAccounts *accounts; /* cookie sessions; NULL: link tokens only */
+  struct ArLimiter *limits;    /* per-address and per-token caps; NULL: none */
+  guint grace_seconds;         /* a dropped participant may resume this long (0: 60) */
+  const char *public_url;      /* base of invite links */
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
@@ -31,6 +36,9 @@ const ArWsHandler *ar_signaling_ws_handler(void);
 /* Room events (answers, candidates, transport state, stats) for this service's sessions; give
  * it to ar_visits_new() with s as user data. Main thread. */
 void ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data);
+
+/* Shutdown is starting: participants parked for resume are ended now. */
+void ar_signaling_drain(ArSignaling *s);
 
 guint ar_signaling_sessions(const ArSignaling *s);
 guint64 ar_signaling_errors(const ArSignaling *s, const char *code);

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Anteroom, request } from './lib/anteroom.mjs';
+import { SignalingClient } from './lib/ws.mjs';
 import { joined, readyPatient, queueUpdate, lobbyEntry, upcoming, sql } from './lib/waiting.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +75,7 @@ test('running late: the ETAs of everyone waiting move and say by how much', asyn
 });
 
 test('a patient who drops and comes back within the grace period keeps their place', async () => {
-  const s = await Anteroom.startDemo({ waiting_room: { grace_seconds: 2 } });
+  const s = await Anteroom.startDemo({ signaling: { grace_seconds: 2 } });
   try {
     const ups = upcoming(s);
     const cl = await lobby(s);
@@ -92,6 +93,16 @@ test('a patient who drops and comes back within the grace period keeps their pla
     assert.equal(after.position, before.position);
     assert.equal(after.eta, before.eta);
     assert.equal((await lobbyEntry(cl, ups[1].id, (e) => e.connected)).state, 'ready');
+
+    // `resume` (the same participant, same link) gives the place back the same way.
+    await b2.close();
+    await lobbyEntry(cl, ups[1].id, (e) => e.state === 'away');
+    const b3 = new SignalingClient(s.wsUrl);
+    await b3.opened;
+    const res = await b3.request('resume', { participant_id: b2.joined.participant_id, token: b2.token });
+    assert.equal(res.type, 'resumed', JSON.stringify(res));
+    assert.equal((await lobbyEntry(cl, ups[1].id, (e) => e.connected)).state, 'ready');
+    assert.equal((await queueUpdate(b3, (q) => q.state === 'ready')).position, before.position);
 
     // Past the grace period the place lapses: expected again, not waiting.
     await a.close();

@@ -37,7 +37,6 @@ export async function setupPagePeer(page, { audio = true, video = true, slots = 
       }, 50);
     };
   }, { audio, video, slots, rtcConfig });
-  }, { audio, video, rtcConfig });
 }
 
 export const createOffer = (page) => page.evaluate(async () => {

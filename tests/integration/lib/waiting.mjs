@@ -64,7 +64,8 @@ export function upcoming(server, practitioner = 'prac_okafor') {
 export async function joined(server, role, visit, subject) {
   const c = new SignalingClient(server.wsUrl);
   await c.opened;
-  const r = await c.request('join', { token: mintToken(stateDir(server), role, visit, subject) });
+  c.token = mintToken(stateDir(server), role, visit, subject);
+  const r = await c.request('join', { token: c.token });
   if (r.type !== 'joined') throw new Error(`join failed: ${JSON.stringify(r)}`);
   c.joined = r;
   return c;
