@@ -302,6 +302,18 @@ ar_lobby_welcome(ArSignaling *s, ArSession *se)
 }
 
 void
+ar_lobby_visit_ended(ArSignaling *s, const char *appointment_id)
+{
+  if (!s->lobby)
+    return;
+  g_autoptr(GError) error = NULL;
+  const ArWaitingEntry *e = ar_waiting_room_lookup(s->lobby->wr, appointment_id, now_unix());
+  if (e && e->state == AR_QUEUE_STATE_IN_VISIT &&
+      !ar_waiting_room_end(s->lobby->wr, appointment_id, now_unix(), &error))
+    g_warning("waiting room: %s", error->message);
+}
+
+void
 ar_lobby_resumed(ArSignaling *s, ArSession *se)
 {
   ar_lobby_joined(s, se);

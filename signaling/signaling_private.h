@@ -117,6 +117,8 @@ void ar_lobby_free(struct ArLobby *lobby);
 const char *ar_lobby_joined(ArSignaling *s, ArSession *se);
 void ar_lobby_welcome(ArSignaling *s, ArSession *se);
 void ar_lobby_session_closed(ArSignaling *s, ArSession *se);
+/* visit.end (visit_controls.c): the waiting room marks the visit done and learns its length. */
+void ar_lobby_visit_ended(ArSignaling *s, const char *appointment_id);
 /* A parked participant came back with `resume` (resume.c): as joined + welcome. */
 void ar_lobby_resumed(ArSignaling *s, ArSession *se);
 /* The purpose a media.offer really gets: a guest the clinician wants in the waiting room is
