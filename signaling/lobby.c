@@ -4,6 +4,7 @@
  * patient, lobby.update to each lobby that sees the entry). Roles: only a clinician admits, and
  * only in their own line; staff see and act on their clinic; patients and guests get forbidden. */
 #include "audit.h"
+#include "scheduler.h"
 #include "signaling_private.h"
 #include "waiting_room.h"
 
@@ -660,6 +661,26 @@ handle_message(ArSignaling *s, ArSession *se, const ArMsg *m)
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
+/* A no-show's slot goes to the waiting list (the scheduler offers it). */
+static void
+open_slot(ArSignaling *s, const char *appointment_id)
+{
+  if (!s->scheduler)
+    return;
+  sqlite3_stmt *st =
+      ar_store_prepare(s->store, "SELECT slot_id FROM appointment WHERE id = ?", NULL);
+  if (!st)
+    return;
+  sqlite3_bind_text(st, 1, appointment_id, -1, SQLITE_STATIC);
+  g_autofree char *slot = NULL;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    slot = g_strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_reset(st);
+  g_autoptr(GError) error = NULL;
+  if (slot && !ar_scheduler_slot_opened(s->scheduler, slot, AR_OFFER_REASON_NOSHOW, &error))
+    g_warning("no-show slot not offered: %s", error->message);
+}
+
 static void
 handle_noshow(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
@@ -672,10 +693,12 @@ handle_noshow(ArSignaling *s, ArSession *se, const ArMsg *m)
   g_autoptr(GError) error = NULL;
   gboolean ok = ar_waiting_room_noshow(s->lobby->wr, id, now_unix(), &error);
   ar_lobby_audit(s, se, "lobby.noshow", "appointment", id, ok ? "success" : "refused", NULL);
-  if (!ok)
+  if (!ok) {
     reply_error(s, se, m, error);
-  else
-    ar_signaling_ok(se, m->id);
+    return;
+  }
+  ar_signaling_ok(se, m->id);
+  open_slot(s, id);
 }
 
 static void

@@ -218,7 +218,10 @@ test('audit events are written for check-in, device check, lobby access and acti
     await cl.request('lobby.admit', { appointment_id: ups[0].id });
     await cl.request('lobby.admit', { appointment_id: ups[0].id });
     await cl.request('lobby.message', { all: true, text: 'a private note about Maria' });
-    await cl.request('lobby.noshow', { appointment_id: ups[1].id });
+    assert.equal((await cl.request('lobby.noshow', { appointment_id: ups[1].id })).type, 'ok');
+    // The no-show's time is reopened for the waiting list (the scheduler makes a new free slot).
+    assert.equal(sql(s, `select count(*) from slot where opened_reason='noshow' and status='free'
+      and end_ts = (select end_ts from appointment where id='${ups[1].id}')`), '1');
   } finally {
     await s.proc.kill('SIGTERM');
     await s.exited;
