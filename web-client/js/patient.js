@@ -174,6 +174,9 @@ async function admitted() {
   saveStage('visit');
   announce(t('wait.admitted'));
   const media = state.media;
+  // Admit switches the kept connection from echo to the visit: the m-lines that carried our
+  // own echo now carry the clinician, so they are remote tiles from here on.
+  if (media) media.purpose = 'visit';
   showVisit();
   // Admit normally reuses the kept connection. If nobody's media reaches us, negotiate
   // the visit explicitly on the same connection (no new ICE/DTLS handshake).

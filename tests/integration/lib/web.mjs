@@ -18,7 +18,9 @@ export const DESKTOP = { width: 1280, height: 800 };
 // A demo clinic: {url, links: {patient, clinician, interpreter, caregiver}, login, password,
 // restart(), stop()}. restart() stops the process and starts it again on the same state
 // (without --demo, which would reseed), as a server restart in production.
-export async function startDemo() {
+// signaling: extra [signaling] keys, e.g. a short grace_seconds where every screen must start
+// from a fresh patient (a patient who dropped keeps their place for the grace period).
+export async function startDemo({ signaling = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'anteroom-web-'));
   const port = await freePort();
   const configPath = join(dir, 'anteroom.conf');
@@ -26,6 +28,9 @@ export async function startDemo() {
     server: { listen_address: '127.0.0.1', port, state_dir: join(dir, 'state'), drain_seconds: 1,
       web_root: join(SOURCE_DIR, 'web-client') },
     log: { level: 'info' },
+    // Screenshots open many windows on one link in a row; the per-link cap is the identity
+    // tests' business.
+    signaling: { max_connections_per_token: 50, ...signaling },
   }));
   const demo = { dir, port, url: `https://127.0.0.1:${port}`, log: '', links: {} };
 
