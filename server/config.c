@@ -41,6 +41,10 @@ static const KeySpec schema[] = {
   {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
   {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
   {"store", "path", KEY_STRING, FIELD(store_path)},
+  {"recording", "dir", KEY_PATH, FIELD(recording_dir)},
+  {"recording", "retention_days", KEY_INT, FIELD(recording_retention_days), 0, 36500},
+  {"recording", "api_token", KEY_STRING, FIELD(recording_api_token)},
+  {"recording", "pipelines", KEY_PATH, FIELD(recording_pipelines)},
 };
 
 static const struct {
@@ -73,6 +77,10 @@ ar_config_new_default(void)
   cfg->media_public_ip = g_strdup("");
   cfg->media_ice_tcp = TRUE;
   cfg->store_path = g_strdup("anteroom.db");
+  cfg->recording_dir = g_strdup("");
+  cfg->recording_retention_days = 30;
+  cfg->recording_api_token = g_strdup("");
+  cfg->recording_pipelines = g_strdup("");
   return cfg;
 }
 

@@ -46,6 +46,12 @@ typedef struct {
 
   /* [store] */
   char *store_path;
+
+  /* [recording] */
+  char *recording_dir;          /* "" = state_dir/recordings */
+  int recording_retention_days; /* 0 = keep until deleted through the API */
+  char *recording_api_token;    /* "" = the recordings API is off */
+  char *recording_pipelines;    /* "" = the shipped recorder-pipelines.conf */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

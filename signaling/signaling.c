@@ -70,6 +70,7 @@ static const ArSignalingRoute *const route_tables[] = {
   core_routes,
   ar_join_routes,
   ar_media_routes,
+  ar_recording_routes,
 };
 
 static void
@@ -165,6 +166,8 @@ ar_signaling_new(const ArSignalingOptions *opts)
   s->sessions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, session_free);
   s->by_participant = g_hash_table_new(g_str_hash, g_str_equal);
   s->error_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->recordings = ar_recording_visits_new();
+  s->recording_stops = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return s;
 }
 
@@ -176,6 +179,8 @@ ar_signaling_free(ArSignaling *s)
   g_hash_table_unref(s->by_participant);
   g_hash_table_unref(s->sessions);
   g_hash_table_unref(s->error_counts);
+  g_hash_table_unref(s->recordings);
+  g_hash_table_unref(s->recording_stops);
   g_free(s);
 }
 
@@ -195,4 +200,16 @@ GList *
 ar_signaling_error_codes(const ArSignaling *s)
 {
   return g_hash_table_get_keys(s->error_counts);
+}
+
+GList *
+ar_signaling_recording_stop_reasons(const ArSignaling *s)
+{
+  return g_hash_table_get_keys(s->recording_stops);
+}
+
+guint64
+ar_signaling_recording_stops(const ArSignaling *s, const char *reason)
+{
+  return GPOINTER_TO_SIZE(g_hash_table_lookup(s->recording_stops, reason));
 }

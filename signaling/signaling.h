@@ -1,6 +1,7 @@
 /* The signaling service: owns every WebSocket session, checks each message's envelope, rate
  * and role, and dispatches it to the handler for its type. Runs on the main thread. */
 #pragma once
+#include "recorder.h"
 #include "room.h"
 #include "ws_conn.h"
 
@@ -16,6 +17,8 @@ typedef struct {
   struct ArStore *store;
   const struct _ArTokenKeyring *keys;
   struct ArVisits *visits;
+  const char *recording_dir;                     /* [recording] dir, existing */
+  const ArRecorderPipelines *recorder_pipelines; /* conf/recorder-pipelines.conf */
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
@@ -33,3 +36,6 @@ guint ar_signaling_sessions(const ArSignaling *s);
 guint64 ar_signaling_errors(const ArSignaling *s, const char *code);
 /* Every error code counted so far ("bad_json", "rate_limited", ...). */
 GList *ar_signaling_error_codes(const ArSignaling *s);
+/* Recordings ended, by reason ("stopped", "consent_withdrawn", "disk_full", ...). */
+GList *ar_signaling_recording_stop_reasons(const ArSignaling *s);
+guint64 ar_signaling_recording_stops(const ArSignaling *s, const char *reason);

@@ -26,6 +26,8 @@ struct ArSignaling {
   GHashTable *sessions;       /* ArWsConn* -> ArSession* */
   GHashTable *by_participant; /* participant id -> ArSession* */
   GHashTable *error_counts;   /* code -> count */
+  GHashTable *recordings;     /* appointment id -> consent and recording state (recording.c) */
+  GHashTable *recording_stops; /* reason -> count */
 };
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
@@ -49,3 +51,10 @@ extern const ArSignalingRoute ar_join_routes[];
 /* media_signaling.c */
 extern const ArSignalingRoute ar_media_routes[];
 void ar_signaling_media_session_closed(ArSignaling *s, ArSession *se);
+
+/* recording.c */
+extern const ArSignalingRoute ar_recording_routes[];
+GHashTable *ar_recording_visits_new(void);
+/* A participant's media joined a visit: one who has not consented stops its recording. */
+void ar_signaling_recording_media_joined(ArSignaling *s, ArSession *se);
+void ar_signaling_recording_room_event(ArSignaling *s, const ArRoomEvent *ev);

@@ -86,6 +86,14 @@ static const char *const migrations[] = {
   "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
   "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event"
   "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
+  /* 2: recorded visits (signaling/recording_files.c); files live in [recording] dir. */
+  "CREATE TABLE recording ("
+  "  id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL, file TEXT NOT NULL,"
+  "  started_by TEXT NOT NULL, started_ms INTEGER NOT NULL, ended_ms INTEGER,"
+  "  size INTEGER NOT NULL DEFAULT 0, tracks TEXT NOT NULL DEFAULT '[]', skipped TEXT,"
+  "  status TEXT NOT NULL CHECK (status IN ('recording','complete','failed','interrupted')),"
+  "  reason TEXT);"
+  "CREATE INDEX recording_by_started ON recording(started_ms);",
 };
 
 const char *const *
