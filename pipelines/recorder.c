@@ -16,7 +16,7 @@ G_DEFINE_QUARK(ar - recorder - error - quark, ar_recorder_error)
 #define DEFAULT_MUXER "matroskamux writing-app=anteroom"
 #define DEFAULT_EXTENSION "mkv"
 #define DEFAULT_JITTERBUFFER "rtpjitterbuffer latency=300 drop-on-latency=true"
-#define DEFAULT_OPUS "rtpopusdepay"
+#define DEFAULT_OPUS "rtpopusdepay ! opusparse"
 #define DEFAULT_VP8 "rtpvp8depay wait-for-keyframe=true"
 #define DEFAULT_VP9 "rtpvp9depay"
 #define DEFAULT_H264 "rtph264depay ! h264parse"
@@ -181,11 +181,13 @@ finish(ArRecorder *r, gboolean ok, const char *reason)
 }
 
 static char *
-error_reason(GstMessage *msg)
+error_reason(const ArRecorder *r, GstMessage *msg)
 {
   g_autoptr(GError) err = NULL;
   g_autofree char *debug = NULL;
   gst_message_parse_error(msg, &err, &debug);
+  g_warning("recording %s: %s from %s (%s)", r->path, err->message, GST_MESSAGE_SRC_NAME(msg),
+            debug ? debug : "");
   if (err->domain == GST_RESOURCE_ERROR && err->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT)
     return g_strdup("disk_full");
   return g_strdup_printf("error: %s", err->message);
@@ -198,8 +200,7 @@ on_bus(GstBus *bus, GstMessage *msg, gpointer user_data)
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
     finish(r, TRUE, NULL);
   } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-    g_autofree char *reason = error_reason(msg);
-    g_warning("recording %s: %s", r->path, reason);
+    g_autofree char *reason = error_reason(r, msg);
     finish(r, FALSE, reason);
   }
   return G_SOURCE_CONTINUE;

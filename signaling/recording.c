@@ -292,7 +292,7 @@ handle_start(ArSignaling *s, ArSession *se, const ArMsg *m)
     ar_signaling_error(s, se, m->id, "consent_missing", why);
     return;
   }
-  g_autofree char *id = ar_store_new_id("rec_");
+  g_autofree char *id = ar_store_new_id("rec");
   g_autofree char *name = g_strdup_printf("%s.%s", id, s->opts.recorder_pipelines->extension);
   g_autofree char *path = g_build_filename(s->opts.recording_dir, name, NULL);
   g_autoptr(GError) error = NULL;

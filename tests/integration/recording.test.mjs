@@ -33,7 +33,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Waits until `n` participants have media in the visit, asking for consent each time.
 async function requestUntil(ctl, appointment, n) {
-  const deadline = Date.now() + 15000;
+  const deadline = Date.now() + 25000;
   for (;;) {
     const r = await ctl.request('recording.request', { appointment_id: appointment });
     assert.equal(r.type, 'ok', JSON.stringify(r));
@@ -82,10 +82,11 @@ async function download(server, id) {
   const r = await getBinary(`${server.url}/api/recordings/${id}`);
   assert.equal(r.status, 200, r.body?.toString());
   assert.match(r.headers['content-disposition'], /^attachment; filename="rec_/);
+  const name = r.headers['content-disposition'].match(/filename="([^"]+)"/)[1];
   const dir = mkdtempSync(join(tmpdir(), 'rec-dl-'));
-  const file = join(dir, `${id}.mkv`);
+  const file = join(dir, name);
   writeFileSync(file, r.body);
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { file, name, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 test('consented 10-second recording plays back with every track; refusal, restart, withdrawal, API', async () => {
@@ -183,4 +184,47 @@ test('consented 10-second recording plays back with every track; refusal, restar
   assert.match(metrics, /anteroom_recordings_stopped_total\{reason="stopped"\} 1/);
   assert.match(metrics, /anteroom_recordings_stopped_total\{reason="consent_withdrawn"\} 1/);
   await ctl.close();
+});
+
+test('a codec the muxer cannot take: that track is skipped, the others are recorded, and the reason is said', async (t) => {
+  if (!hasGstElement('x264enc')) { t.skip('x264enc (gstreamer1.0-plugins-ugly) not installed'); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'rec-conf-'));
+  const conf = join(dir, 'webm.conf');
+  writeFileSync(conf, '[recorder]\nmuxer = webmmux\nextension = webm\n');
+  const server = await Anteroom.startDemo({ recording: { api_token: TOKEN, pipelines: conf } });
+  servers.push(server);
+  const patientWs = await joined(server, server.links.patient.token);
+  const appointment = patientWs.joinReply.appointment_id;
+  await patientWs.close();
+  const ctl = await joined(server, server.links.clinician.token);
+  const common = ['--url', server.wsUrl, '--insecure', '--purpose', 'visit', '--slots', '1',
+    '--consent-recording', '--duration', '24'];
+  const patient = runPeer([...common, '--token', server.links.patient.token, '--video', 'h264'], { timeoutMs: 40000 });
+  const clinician = runPeer([...common, '--token', server.links.clinician.token, '--appointment', appointment], { timeoutMs: 40000 });
+  const req = await requestUntil(ctl, appointment, 2);
+  if (req.participants !== 2) console.log(server.log.slice(-3000));
+  assert.equal(req.participants, 2);
+  const started = await startWhenConsented(ctl, appointment);
+  assert.equal(started.type, 'ok', JSON.stringify(started));
+  const on = await ctl.waitFor((m) => m.type === 'recording.state' && m.recording, 5000);
+  assert.equal(on.reason, 'track_skipped');
+  assert.match(on.skipped, /video H264: webmmux cannot take it/);
+  await sleep(4000);
+  await ctl.request('recording.stop', { appointment_id: appointment });
+  const off = await ctl.waitFor((m) => m.type === 'recording.state' && !m.recording, 8000);
+  assert.equal(off.reason, 'stopped', server.log.split('\n').filter((l) => /recording/.test(l)).join('\n'));
+  const list = JSON.parse((await api(server, '/api/recordings')).body);
+  const rec = list.recordings[0];
+  assert.equal(rec.tracks.length, 3, JSON.stringify(rec));
+  assert.match(rec.skipped, /H264/);
+  const dl = await download(server, rec.id);
+  assert.match(dl.name, /\.webm$/);
+  const d = discover(dl.file);
+  dl.cleanup();
+  assert.equal(d.audio, 2, d.text);
+  assert.equal(d.vp8, 1, d.text);
+  assert.equal(d.h264, 0, d.text);
+  await Promise.all([patient, clinician]);
+  await ctl.close();
+  rmSync(dir, { recursive: true, force: true });
 });
