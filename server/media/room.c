@@ -440,7 +440,8 @@ end_recording(ArRoom *room, gboolean ok, const char *reason, gboolean free_now)
     ar_recorder_free(r);
   g_autofree char *why = json_string(reason);
   emit_recording(room, id,
-                 g_strdup_printf("{\"event\":\"stopped\",\"ok\":%s,\"reason\":%s,\"dropped\":%" G_GUINT64_FORMAT "}",
+                 g_strdup_printf("{\"event\":\"stopped\",\"ok\":%s,\"reason\":%s,"
+                                 "\"dropped\":%" G_GUINT64_FORMAT "}",
                                  ok ? "true" : "false", why, dropped));
 }
 
@@ -448,9 +449,8 @@ static void
 on_recorder_done(ArRecorder *r, gboolean ok, const char *reason, gpointer user_data)
 {
   ArRoom *room = user_data;
-  if (room->recorder == r) {
+  if (room->recorder == r)
     end_recording(room, ok, reason, FALSE);
-  }
   ar_recorder_free(r);
 }
 
