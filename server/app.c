@@ -2,10 +2,14 @@
  * certificate, database, port) is checked before any thread starts or any port is bound, so a
  * bad start leaves nothing half-running. */
 #include "app.h"
+#include "accounts.h"
+#include "limiter.h"
 #include "ar_build_config.h"
 #include "cert.h"
 #include "http_server.h"
+#include "ice_servers.h"
 #include "metrics.h"
+#include "scheduler.h"
 #include "recorder.h"
 #include "recording.h"
 #include "signaling.h"
@@ -37,6 +41,10 @@ struct ArApp {
   ArMediaContext **media; /* one per worker */
   ArVisits *visits;
   ArSignaling *signaling;
+  ArScheduler *scheduler;
+  ArIceServers *ice_servers;
+  ArLimiter *limits;
+  ArAccounts *accounts;
   ArHttpServer *http;
   gboolean draining;
   gboolean srtp_openssl;
@@ -268,9 +276,11 @@ start_listener(ArApp *app, GError **error)
   ar_http_server_route(app->http, "/healthz", FALSE, handle_healthz, app);
   ar_http_server_route(app->http, "/readyz", FALSE, handle_readyz, app);
   ar_http_server_route(app->http, "/metrics", FALSE, handle_metrics, app);
+  ar_accounts_register_routes(app->accounts, app->http);
   ar_http_server_route(app->http, "/api/recordings", TRUE, ar_recording_api_handle,
                        &app->recording_api);
   ar_http_server_set_ws_handler(app->http, ar_signaling_ws_handler(), app->signaling);
+  ar_scheduler_register_routes(app->scheduler, app->http);
   return ar_http_server_start(app->http, app->loop, error);
 }
 
@@ -354,6 +364,27 @@ setup_recording(ArApp *app, GError **error)
   return TRUE;
 }
 
+static gboolean
+start_scheduler(ArApp *app, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  ArSchedulerOptions o = {.store = app->store,
+                          .keys = app->keys,
+                          .public_url = app->public_url,
+                          .webhook_url = cfg->sched_webhook_url,
+                          .webhook_max_attempts = (guint)cfg->sched_webhook_max_attempts,
+                          .api_token = cfg->sched_api_token};
+  ar_scheduler_policy_from_config(&o.policy, (guint)cfg->sched_wave_size,
+                                  cfg->sched_expiry_same_day_s, cfg->sched_expiry_later_s,
+                                  cfg->sched_min_answer_s, cfg->sched_min_notice_s,
+                                  cfg->sched_online_only_s);
+  app->scheduler = ar_scheduler_new(&o, error);
+  if (!app->scheduler)
+    return FALSE;
+  ar_scheduler_set_signaling(app->scheduler, app->signaling);
+  return TRUE;
+}
+
 ArApp *
 ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GError **error)
 {
@@ -376,12 +407,30 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   app->public_url = effective_public_url(cfg);
   if (!setup_recording(app, error) || !start_media(app, loop, error))
     return NULL;
+  g_auto(GStrv) turn_uris = ar_config_turn_uris(cfg);
+  app->ice_servers = ar_ice_servers_new((const char *const *)turn_uris, cfg->turn_secret,
+                                        cfg->turn_ttl_seconds);
+  if (turn_uris[0])
+    g_message("TURN: %u URIs, credentials valid %d s", g_strv_length(turn_uris),
+              cfg->turn_ttl_seconds);
+  ArLimiterOptions lim = {.max_connections_per_ip = (guint)cfg->max_connections_per_ip,
+                          .max_connections_per_token = (guint)cfg->max_connections_per_token,
+                          .ip_messages_per_second = cfg->ip_messages_per_second,
+                          .logins_per_minute = cfg->logins_per_minute};
+  app->limits = ar_limiter_new(&lim, g_get_monotonic_time());
+  gint64 idle_ms = cfg->idle_logoff_seconds > 0 ? (gint64)cfg->idle_logoff_seconds * 1000
+                                                : (gint64)cfg->idle_logoff_minutes * 60000;
+  app->accounts = ar_accounts_new(app->store, app->limits, idle_ms);
+  app->recording_api.accounts = app->accounts;
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
                             .store = app->store, .keys = app->keys, .visits = app->visits,
+                            .ice_servers = app->ice_servers, .accounts = app->accounts,
+                            .limits = app->limits, .grace_seconds = (guint)cfg->grace_seconds,
+                            .public_url = app->public_url,
                             .recording_dir = app->recording_dir,
                             .recorder_pipelines = &app->recorder_pipelines};
   app->signaling = ar_signaling_new(&sig);
-  if (!start_listener(app, error))
+  if (!start_scheduler(app, error) || !start_listener(app, error))
     return NULL;
   g_message("anteroom %s listening on https://%s:%d with %u media workers", AR_VERSION,
             cfg->listen_address, cfg->port, ar_worker_pool_size(app->workers));
@@ -406,7 +455,11 @@ ar_app_free(ArApp *app)
     ar_media_context_free(app->media[i]);
   g_clear_pointer(&app->media, g_free);
   g_clear_pointer(&app->cert, ar_cert_unref);
+  g_clear_pointer(&app->scheduler, ar_scheduler_free);
   g_clear_pointer(&app->signaling, ar_signaling_free);
+  g_clear_pointer(&app->ice_servers, ar_ice_servers_free);
+  g_clear_pointer(&app->accounts, ar_accounts_free);
+  g_clear_pointer(&app->limits, ar_limiter_free);
   /* After the workers: rooms finishing their recordings read these until they are freed. */
   ar_recorder_pipelines_clear(&app->recorder_pipelines);
   g_free(app->recording_dir);
@@ -446,6 +499,7 @@ ar_app_drain(ArApp *app)
     return;
   }
   app->draining = TRUE;
+  ar_signaling_drain(app->signaling);
   app->drain_deadline_us =
     g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
   g_message("draining: no new visits; waiting up to %d s for %u running visits",

@@ -44,9 +44,30 @@ typedef struct {
   char *media_public_ip;              /* "" = announce local addresses */
   gboolean media_ice_tcp;
 
+  /* [signaling] */
+  int idle_logoff_minutes;
+  int idle_logoff_seconds; /* > 0 overrides idle_logoff_minutes (tests, kiosks) */
+  int grace_seconds;
+  int max_connections_per_ip;
+  int max_connections_per_token;
+  int ip_messages_per_second;
+  int logins_per_minute;
+
   /* [store] */
   char *store_path;
 
+  /* [scheduling] */
+  char *sched_api_token;   /* "" = staff scheduling API disabled */
+  char *sched_webhook_url; /* "" = outbox kept, nothing delivered */
+  int sched_wave_size;     /* 0 = growing waves; k = k offers at a time */
+  int sched_expiry_same_day_s, sched_expiry_later_s, sched_min_answer_s, sched_min_notice_s;
+  int sched_online_only_s;
+  int sched_webhook_max_attempts;
+  /* [turn] */
+  char *turn_uris;        /* comma-separated turn:/turns: URIs; "" = no TURN */
+  char *turn_secret;      /* shared with coturn; filled from secret_file when that is set */
+  char *turn_secret_file; /* path of a file holding the secret instead, or "" */
+  int turn_ttl_seconds;   /* lifetime of the credentials handed to each participant */
   /* [recording] */
   char *recording_dir;          /* "" = state_dir/recordings */
   int recording_retention_days; /* 0 = keep until deleted through the API */
@@ -66,6 +87,9 @@ ArConfig *ar_config_load_data(const char *text, const char *source_name, GError 
 
 void ar_config_free(ArConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArConfig, ar_config_free)
+
+/* [turn] uris split into trimmed URIs (free with g_strfreev); an empty array when unset. */
+char **ar_config_turn_uris(const ArConfig *cfg);
 
 /* Path of a file inside state_dir (resolves store.path and friends). */
 char *ar_config_state_path(const ArConfig *cfg, const char *name);

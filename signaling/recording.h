@@ -21,12 +21,17 @@ void ar_recording_files_recover(ArStore *store);
 guint ar_recording_files_expire(ArStore *store, const char *dir, int retention_days,
                                 gint64 now_unix);
 
+struct ArAccounts;
+
 typedef struct {
   ArStore *store;
   const char *dir;
-  const char *api_token; /* "" = the API answers 503 (not configured) */
+  const char *api_token;       /* "" = no bearer token accepted */
+  struct ArAccounts *accounts; /* signed-in clinicians and staff; may be NULL */
 } ArRecordingApi;
 
 /* GET /api/recordings, GET and DELETE /api/recordings/{id}: register with prefix
- * "/api/recordings" and an ArRecordingApi as user data. Bearer token [recording] api_token. */
+ * "/api/recordings" and an ArRecordingApi as user data. Authorised: a signed-in clinician or
+ * staff member (ar_session cookie), who sees their clinic's recordings, or the bearer token
+ * [recording] api_token (every recording, for archiving tools). */
 void ar_recording_api_handle(const ArHttpRequest *req, ArHttpResponse *resp, gpointer api);

@@ -1,6 +1,7 @@
 /* The recording rows and files, and the staff API over them. The API is guarded by a bearer
  * token compared in constant time; every list, download and delete is audited. */
 #include "recording.h"
+#include "accounts.h"
 #include "audit.h"
 
 #include <errno.h>
@@ -134,8 +135,16 @@ ar_recording_files_expire(ArStore *store, const char *dir, int retention_days, g
 
 /* ---- HTTP API ---- */
 
+/* Who is asking: the caller's clinic (NULL: every clinic, for the bearer token) and an actor
+ * id for the audit log. */
+typedef struct {
+  char clinic[AR_TOKEN_REF_MAX + 1];
+  char actor[AR_TOKEN_REF_MAX + 1];
+  gboolean all_clinics;
+} Caller;
+
 static gboolean
-authorised(const ArRecordingApi *api, const ArHttpRequest *req)
+bearer_ok(const ArRecordingApi *api, const ArHttpRequest *req)
 {
   const char *h = req->authorization;
   if (!*api->api_token || !h || g_ascii_strncasecmp(h, "Bearer ", 7) != 0)
@@ -144,6 +153,39 @@ authorised(const ArRecordingApi *api, const ArHttpRequest *req)
   gsize n = strlen(api->api_token);
   /* Length first (it is not secret), then the bytes in constant time. */
   return strlen(given) == n && CRYPTO_memcmp(given, api->api_token, n) == 0;
+}
+
+static gboolean
+authorised(const ArRecordingApi *api, const ArHttpRequest *req, Caller *who)
+{
+  memset(who, 0, sizeof *who);
+  ArAccountIdentity id;
+  if (api->accounts && req->cookie &&
+      ar_accounts_lookup(api->accounts, req->cookie, g_get_real_time() / 1000, TRUE, &id, NULL) &&
+      (id.role == AR_TOKEN_ROLE_CLINICIAN || id.role == AR_TOKEN_ROLE_STAFF)) {
+    g_strlcpy(who->clinic, id.clinic_id, sizeof who->clinic);
+    g_strlcpy(who->actor, id.practitioner_id, sizeof who->actor);
+    return TRUE;
+  }
+  if (!bearer_ok(api, req))
+    return FALSE;
+  who->all_clinics = TRUE;
+  g_strlcpy(who->actor, "api", sizeof who->actor);
+  return TRUE;
+}
+
+/* SQL condition on recording.appointment_id: ?1 is the caller's clinic, NULL for all. */
+#define IN_CLINIC                                                                                  \
+  "(?1 IS NULL OR appointment_id IN (SELECT a.id FROM appointment a JOIN practitioner p"           \
+  " ON p.id = a.practitioner_id WHERE p.clinic_id = ?1))"
+
+static void
+bind_clinic(sqlite3_stmt *st, const Caller *who)
+{
+  if (who->all_clinics)
+    sqlite3_bind_null(st, 1);
+  else
+    sqlite3_bind_text(st, 1, who->clinic, -1, SQLITE_TRANSIENT);
 }
 
 static void
@@ -170,9 +212,10 @@ error_reply(ArHttpResponse *resp, int status, const char *code, const char *mess
 }
 
 static void
-audit_api(ArStore *store, const char *action, const char *id, const char *outcome)
+audit_api(ArStore *store, const Caller *who, const char *action, const char *id,
+          const char *outcome)
 {
-  ArAuditEvent a = {"api", action, "recording", id, outcome, NULL};
+  ArAuditEvent a = {who ? who->actor : "unknown", action, "recording", id, outcome, NULL};
   ar_audit_append(store, g_get_real_time() / G_USEC_PER_SEC, &a, NULL);
 }
 
@@ -214,14 +257,16 @@ add_row(JsonBuilder *b, sqlite3_stmt *st)
   "id, appointment_id, started_ms, ended_ms, size, tracks, status, reason, skipped, file"
 
 static void
-list(ArRecordingApi *api, const ArHttpRequest *req, ArHttpResponse *resp)
+list(ArRecordingApi *api, const Caller *who, ArHttpResponse *resp)
 {
   sqlite3_stmt *st = ar_store_prepare(
-      api->store, "SELECT " ROW_COLUMNS " FROM recording ORDER BY started_ms DESC", NULL);
+      api->store,
+      "SELECT " ROW_COLUMNS " FROM recording WHERE " IN_CLINIC " ORDER BY started_ms DESC", NULL);
   if (!st) {
     error_reply(resp, 500, "internal", "store unavailable");
     return;
   }
+  bind_clinic(st, who);
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "recordings");
@@ -231,25 +276,34 @@ list(ArRecordingApi *api, const ArHttpRequest *req, ArHttpResponse *resp)
   sqlite3_reset(st);
   json_builder_end_array(b);
   json_builder_end_object(b);
-  audit_api(api->store, "recording.list", "*", "success");
+  audit_api(api->store, who, "recording.list", "*", "success");
   json_reply(resp, 200, b);
 }
 
-static void
-download(ArRecordingApi *api, const char *id, ArHttpResponse *resp)
+/* The recording's file and status when it exists and is the caller's clinic's. */
+static gboolean
+lookup(ArRecordingApi *api, const Caller *who, const char *id, char **file, char **status)
 {
-  sqlite3_stmt *st =
-      ar_store_prepare(api->store, "SELECT file, status FROM recording WHERE id = ?", NULL);
-  g_autofree char *file = NULL, *status = NULL;
+  sqlite3_stmt *st = ar_store_prepare(
+      api->store, "SELECT file, status FROM recording WHERE id = ?2 AND " IN_CLINIC, NULL);
+  *file = *status = NULL;
   if (st) {
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    bind_clinic(st, who);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
-      file = g_strdup((const char *)sqlite3_column_text(st, 0));
-      status = g_strdup((const char *)sqlite3_column_text(st, 1));
+      *file = g_strdup((const char *)sqlite3_column_text(st, 0));
+      *status = g_strdup((const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_reset(st);
   }
-  if (!file) {
+  return *file != NULL;
+}
+
+static void
+download(ArRecordingApi *api, const Caller *who, const char *id, ArHttpResponse *resp)
+{
+  g_autofree char *file = NULL, *status = NULL;
+  if (!lookup(api, who, id, &file, &status)) {
     error_reply(resp, 404, "not_found", "no such recording");
     return;
   }
@@ -269,19 +323,23 @@ download(ArRecordingApi *api, const char *id, ArHttpResponse *resp)
   g_autofree char *disposition = g_strdup_printf("attachment; filename=\"%s\"", file);
   ar_http_response_header(resp, "Content-Disposition", disposition);
   ar_http_response_header(resp, "Cache-Control", "no-store");
-  audit_api(api->store, "recording.download", id, "success");
+  audit_api(api->store, who, "recording.download", id, "success");
 }
 
 static void
-delete_one(ArRecordingApi *api, const char *id, ArHttpResponse *resp)
+delete_one(ArRecordingApi *api, const Caller *who, const char *id, ArHttpResponse *resp)
 {
-  g_autofree char *path = file_of(api->store, api->dir, id);
-  if (!path) {
+  g_autofree char *file = NULL, *status = NULL;
+  if (!lookup(api, who, id, &file, &status)) {
     error_reply(resp, 404, "not_found", "no such recording");
     return;
   }
+  if (g_str_equal(status, "recording")) {
+    error_reply(resp, 409, "recording", "stop the recording first");
+    return;
+  }
   delete_row(api->store, api->dir, id);
-  audit_api(api->store, "recording.delete", id, "success");
+  audit_api(api->store, who, "recording.delete", id, "success");
   ar_http_response_set(resp, 204, "text/plain", "", 0);
 }
 
@@ -289,20 +347,18 @@ void
 ar_recording_api_handle(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
 {
   ArRecordingApi *api = user_data;
-  if (!*api->api_token) {
-    error_reply(resp, 503, "not_configured", "set [recording] api_token to use this API");
-    return;
-  }
-  if (!authorised(api, req)) {
-    audit_api(api->store, "recording.api", "*", "unauthorised");
-    error_reply(resp, 401, "unauthorised", "Authorization: Bearer <[recording] api_token>");
+  Caller who;
+  if (!authorised(api, req, &who)) {
+    audit_api(api->store, NULL, "recording.api", "*", "unauthorised");
+    error_reply(resp, 401, "unauthorised",
+                "sign in as clinician or staff, or send Authorization: Bearer <api_token>");
     ar_http_response_header(resp, "WWW-Authenticate", "Bearer");
     return;
   }
   const char *rest = req->path + strlen("/api/recordings");
   if (*rest == '\0' || g_str_equal(rest, "/")) {
     if (g_str_equal(req->method, "GET"))
-      list(api, req, resp);
+      list(api, &who, resp);
     else
       error_reply(resp, 405, "method", "GET only");
     return;
@@ -313,9 +369,9 @@ ar_recording_api_handle(const ArHttpRequest *req, ArHttpResponse *resp, gpointer
     return;
   }
   if (g_str_equal(req->method, "GET"))
-    download(api, id, resp);
+    download(api, &who, id, resp);
   else if (g_str_equal(req->method, "DELETE"))
-    delete_one(api, id, resp);
+    delete_one(api, &who, id, resp);
   else
     error_reply(resp, 405, "method", "GET or DELETE");
 }
