@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "recorder.h"
 #include "recording.h"
+#include "roster.h"
 #include "signaling_private.h"
 
 #include <string.h>
@@ -122,21 +123,34 @@ participants(ArSignaling *s, const char *appointment_id)
   return out;
 }
 
-/* Participants and the controlling clinicians/staff without media. */
+static void
+collect(ArSession *se, gpointer set)
+{
+  g_hash_table_add(set, se);
+}
+
+/* Everyone of the visit (its roster: sessions joined for it, with media or not), the sessions
+ * with media in its room, and the controlling clinicians/staff; each once. */
 static void
 broadcast(ArSignaling *s, Visit *v, const char *json)
 {
+  g_autoptr(GHashTable) to = g_hash_table_new(g_direct_hash, g_direct_equal);
+  ar_roster_foreach(s->roster, v->appointment_id, collect, to);
   g_autoptr(GPtrArray) ps = participants(s, v->appointment_id);
-  for (guint i = 0; i < ps->len; i++) {
-    ArSession *se = g_ptr_array_index(ps, i);
-    ar_ws_conn_send(se->conn, json, -1);
-  }
+  for (guint i = 0; i < ps->len; i++)
+    g_hash_table_add(to, g_ptr_array_index(ps, i));
   GHashTableIter it;
   gpointer key;
   g_hash_table_iter_init(&it, v->watchers);
   while (g_hash_table_iter_next(&it, &key, NULL)) {
     ArSession *se = g_hash_table_lookup(s->by_participant, key);
-    if (se && g_strcmp0(se->media_room, v->appointment_id) != 0)
+    if (se)
+      g_hash_table_add(to, se);
+  }
+  g_hash_table_iter_init(&it, to);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    ArSession *se = key;
+    if (se->conn)
       ar_ws_conn_send(se->conn, json, -1);
   }
 }
