@@ -100,6 +100,18 @@ delete_row(ArStore *store, const char *dir, const char *id)
   return ar_store_step_done(store, st, NULL) && path;
 }
 
+static gboolean
+has_row(ArStore *store, const char *file)
+{
+  sqlite3_stmt *st = ar_store_prepare(store, "SELECT 1 FROM recording WHERE file = ?", NULL);
+  if (!st)
+    return TRUE; /* when in doubt, keep the file */
+  sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+  gboolean found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  return found;
+}
+
 guint
 ar_recording_files_expire(ArStore *store, const char *dir, int retention_days, gint64 now_unix)
 {
@@ -117,11 +129,12 @@ ar_recording_files_expire(ArStore *store, const char *dir, int retention_days, g
   for (guint i = 0; i < ids->len; i++)
     if (delete_row(store, dir, g_ptr_array_index(ids, i)))
       deleted++;
-  /* Files without a row (a row deleted by hand, a crash between file and row). */
+  /* Files without a row (a row deleted by hand, a crash between file and row); a file with a
+   * row goes with its row, by the row's start time. */
   g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
   const char *name;
   while (d && (name = g_dir_read_name(d))) {
-    if (!g_str_has_prefix(name, "rec_"))
+    if (!g_str_has_prefix(name, "rec_") || has_row(store, name))
       continue;
     g_autofree char *path = g_build_filename(dir, name, NULL);
     GStatBuf sb;
