@@ -10,6 +10,8 @@
 #include "ice_servers.h"
 #include "metrics.h"
 #include "scheduler.h"
+#include "recorder.h"
+#include "recording.h"
 #include "signaling.h"
 #include "srtp.h"
 #include "store.h"
@@ -48,6 +50,10 @@ struct ArApp {
   gboolean srtp_openssl;
   gint64 drain_deadline_us;
   guint drain_timer;
+  char *recording_dir;
+  ArRecorderPipelines recorder_pipelines;
+  ArRecordingApi recording_api;
+  guint retention_timer;
 };
 
 static gboolean
@@ -227,6 +233,20 @@ waiting_metrics(ArApp *app, GString *out)
 }
 
 static void
+recording_metrics(ArApp *app, GString *out)
+{
+  ar_metrics_family(out, "anteroom_recordings_stopped_total", "counter",
+                    "Recordings ended, by reason (disk_full and error are failures).");
+  g_autoptr(GList) reasons = ar_signaling_recording_stop_reasons(app->signaling);
+  reasons = g_list_sort(reasons, (GCompareFunc)g_strcmp0);
+  for (GList *l = reasons; l; l = l->next) {
+    g_autofree char *labels = g_strdup_printf("reason=\"%s\"", (const char *)l->data);
+    ar_metrics_sample(out, "anteroom_recordings_stopped_total", labels,
+                      (double)ar_signaling_recording_stops(app->signaling, l->data));
+  }
+}
+
+static void
 handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
 {
   ArApp *app = user_data;
@@ -254,6 +274,7 @@ handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_dat
   media_metrics(app, out);
   signaling_metrics(app, out);
   waiting_metrics(app, out);
+  recording_metrics(app, out);
   ar_http_response_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
                         g_string_free_to_bytes(out));
   ar_http_response_header(resp, "Cache-Control", "no-store");
@@ -278,6 +299,8 @@ start_listener(ArApp *app, GError **error)
   ar_http_server_route(app->http, "/readyz", FALSE, handle_readyz, app);
   ar_http_server_route(app->http, "/metrics", FALSE, handle_metrics, app);
   ar_accounts_register_routes(app->accounts, app->http);
+  ar_http_server_route(app->http, "/api/recordings", TRUE, ar_recording_api_handle,
+                       &app->recording_api);
   ar_http_server_set_ws_handler(app->http, ar_signaling_ws_handler(), app->signaling);
   ar_scheduler_register_routes(app->scheduler, app->http);
   return ar_http_server_start(app->http, app->loop, error);
@@ -315,6 +338,51 @@ start_media(ArApp *app, GMainLoop *loop, GError **error)
     app->media[i] = ar_media_context_new(ar_worker_pool_get(app->workers, i), dtls, fingerprint,
                                          &ice, POOL_BUFFERS_PER_WORKER);
   app->visits = ar_visits_new(app->workers, app->media, room_event, app);
+  return TRUE;
+}
+
+static gboolean
+expire_recordings(gpointer user_data)
+{
+  ArApp *app = user_data;
+  if (app->cfg->recording_retention_days > 0)
+    ar_recording_files_expire(app->store, app->recording_dir, app->cfg->recording_retention_days,
+                              g_get_real_time() / G_USEC_PER_SEC);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The recordings directory must be writable and the recorder's pipeline file valid before
+ * anything starts; old recordings past retention go at once, then daily. */
+static gboolean
+setup_recording(ArApp *app, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  app->recording_dir = *cfg->recording_dir ? g_strdup(cfg->recording_dir)
+                                           : g_build_filename(cfg->state_dir, "recordings", NULL);
+  if (g_mkdir_with_parents(app->recording_dir, 0700) != 0) {
+    int e = errno;
+    g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_STATE_DIR,
+                "[recording] dir %s cannot be created: %s", app->recording_dir, g_strerror(e));
+    return FALSE;
+  }
+  ar_recorder_pipelines_init_defaults(&app->recorder_pipelines);
+  g_autofree char *pl = NULL;
+  if (*cfg->recording_pipelines)
+    pl = g_strdup(cfg->recording_pipelines);
+  else if (g_file_test(AR_DATADIR "/recorder-pipelines.conf", G_FILE_TEST_EXISTS))
+    pl = g_strdup(AR_DATADIR "/recorder-pipelines.conf");
+  else if (g_file_test(AR_SOURCE_DIR "/conf/recorder-pipelines.conf", G_FILE_TEST_EXISTS))
+    pl = g_strdup(AR_SOURCE_DIR "/conf/recorder-pipelines.conf");
+  g_autoptr(GError) why = NULL;
+  if (pl && !ar_recorder_pipelines_load_file(&app->recorder_pipelines, pl, &why)) {
+    g_set_error(error, AR_APP_ERROR, AR_APP_ERROR_STATE_DIR, "[recording] pipelines: %s",
+                why->message);
+    return FALSE;
+  }
+  app->recording_api = (ArRecordingApi){app->store, app->recording_dir, cfg->recording_api_token};
+  ar_recording_files_recover(app->store);
+  expire_recordings(app);
+  app->retention_timer = g_timeout_add_seconds(24 * 3600, expire_recordings, app);
   return TRUE;
 }
 
@@ -359,7 +427,7 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   if (!app->keys)
     return NULL;
   app->public_url = effective_public_url(cfg);
-  if (!start_media(app, loop, error))
+  if (!setup_recording(app, error) || !start_media(app, loop, error))
     return NULL;
   g_auto(GStrv) turn_uris = ar_config_turn_uris(cfg);
   app->ice_servers = ar_ice_servers_new((const char *const *)turn_uris, cfg->turn_secret,
@@ -375,11 +443,14 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   gint64 idle_ms = cfg->idle_logoff_seconds > 0 ? (gint64)cfg->idle_logoff_seconds * 1000
                                                 : (gint64)cfg->idle_logoff_minutes * 60000;
   app->accounts = ar_accounts_new(app->store, app->limits, idle_ms);
+  app->recording_api.accounts = app->accounts;
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
                             .store = app->store, .keys = app->keys, .visits = app->visits,
                             .ice_servers = app->ice_servers, .accounts = app->accounts,
                             .limits = app->limits, .grace_seconds = (guint)cfg->grace_seconds,
-                            .public_url = app->public_url};
+                            .public_url = app->public_url,
+                            .recording_dir = app->recording_dir,
+                            .recorder_pipelines = &app->recorder_pipelines};
   app->signaling = ar_signaling_new(&sig);
   if (!start_scheduler(app, error) || !start_listener(app, error))
     return NULL;
@@ -395,6 +466,8 @@ ar_app_free(ArApp *app)
     return;
   if (app->drain_timer)
     g_source_remove(app->drain_timer);
+  if (app->retention_timer)
+    g_source_remove(app->retention_timer);
   g_clear_pointer(&app->http, ar_http_server_free);
   g_clear_pointer(&app->visits, ar_visits_free);
   /* Workers run the rooms' teardown queued by ar_visits_free before they stop. */
@@ -409,6 +482,9 @@ ar_app_free(ArApp *app)
   g_clear_pointer(&app->ice_servers, ar_ice_servers_free);
   g_clear_pointer(&app->accounts, ar_accounts_free);
   g_clear_pointer(&app->limits, ar_limiter_free);
+  /* After the workers: rooms finishing their recordings read these until they are freed. */
+  ar_recorder_pipelines_clear(&app->recorder_pipelines);
+  g_free(app->recording_dir);
   g_clear_pointer(&app->store, ar_store_close);
   g_clear_pointer(&app->keys, ar_token_keyring_free);
   g_free(app->public_url);

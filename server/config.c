@@ -63,6 +63,10 @@ static const KeySpec schema[] = {
   {"turn", "secret", KEY_STRING, FIELD(turn_secret)},
   {"turn", "secret_file", KEY_PATH, FIELD(turn_secret_file)},
   {"turn", "ttl_seconds", KEY_INT, FIELD(turn_ttl_seconds), 60, 7 * 86400},
+  {"recording", "dir", KEY_PATH, FIELD(recording_dir)},
+  {"recording", "retention_days", KEY_INT, FIELD(recording_retention_days), 0, 36500},
+  {"recording", "api_token", KEY_STRING, FIELD(recording_api_token)},
+  {"recording", "pipelines", KEY_PATH, FIELD(recording_pipelines)},
 };
 
 static const struct {
@@ -115,6 +119,10 @@ ar_config_new_default(void)
   cfg->turn_secret = g_strdup("");
   cfg->turn_secret_file = g_strdup("");
   cfg->turn_ttl_seconds = 86400;
+  cfg->recording_dir = g_strdup("");
+  cfg->recording_retention_days = 30;
+  cfg->recording_api_token = g_strdup("");
+  cfg->recording_pipelines = g_strdup("");
   return cfg;
 }
 

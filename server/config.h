@@ -68,6 +68,11 @@ typedef struct {
   char *turn_secret;      /* shared with coturn; filled from secret_file when that is set */
   char *turn_secret_file; /* path of a file holding the secret instead, or "" */
   int turn_ttl_seconds;   /* lifetime of the credentials handed to each participant */
+  /* [recording] */
+  char *recording_dir;          /* "" = state_dir/recordings */
+  int recording_retention_days; /* 0 = keep until deleted through the API */
+  char *recording_api_token;    /* "" = the recordings API is off */
+  char *recording_pipelines;    /* "" = the shipped recorder-pipelines.conf */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

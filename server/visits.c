@@ -18,7 +18,14 @@ struct ArVisits {
   GHashTable *rooms; /* room id -> RoomEntry* */
 };
 
-typedef enum { CMD_OFFER, CMD_CANDIDATE, CMD_PURPOSE, CMD_LEAVE } CommandKind;
+typedef enum {
+  CMD_OFFER,
+  CMD_CANDIDATE,
+  CMD_PURPOSE,
+  CMD_LEAVE,
+  CMD_RECORD_START,
+  CMD_RECORD_STOP,
+} CommandKind;
 
 typedef struct {
   ArVisits *visits;
@@ -29,6 +36,7 @@ typedef struct {
   ArRoomPurpose purpose;
   gint64 request_id;
   gboolean free_room; /* LEAVE of the last participant */
+  const void *pipelines; /* RECORD_START; text is the path, participant_id the recording id */
 } Command;
 
 typedef struct {
@@ -80,6 +88,12 @@ run_command(gpointer data)
     break;
   case CMD_PURPOSE:
     ar_room_set_purpose(e->room, c->participant_id, c->purpose);
+    break;
+  case CMD_RECORD_START:
+    ar_room_record_start(e->room, c->participant_id, c->text, c->pipelines);
+    break;
+  case CMD_RECORD_STOP:
+    ar_room_record_stop(e->room, c->participant_id);
     break;
   case CMD_LEAVE:
     ar_room_remove(e->room, c->participant_id);
@@ -173,6 +187,33 @@ ar_visits_has_media(const ArVisits *v, const char *room_id, const char *particip
 {
   RoomEntry *e = g_hash_table_lookup(v->rooms, room_id);
   return e && g_hash_table_contains(e->members, participant_id);
+}
+
+gboolean
+ar_visits_record_start(ArVisits *v, const char *room_id, const char *recording_id,
+                       const char *path, const void *pipelines)
+{
+  RoomEntry *e = entry_for(v, room_id, FALSE);
+  if (!e)
+    return FALSE;
+  Command *c = g_new0(Command, 1);
+  *c = (Command){.kind = CMD_RECORD_START, .room_id = g_strdup(room_id),
+                 .participant_id = g_strdup(recording_id), .text = g_strdup(path),
+                 .pipelines = pipelines};
+  post(v, e, c);
+  return TRUE;
+}
+
+void
+ar_visits_record_stop(ArVisits *v, const char *room_id, const char *recording_id)
+{
+  RoomEntry *e = entry_for(v, room_id, FALSE);
+  if (!e)
+    return;
+  Command *c = g_new0(Command, 1);
+  *c = (Command){.kind = CMD_RECORD_STOP, .room_id = g_strdup(room_id),
+                 .participant_id = g_strdup(recording_id)};
+  post(v, e, c);
 }
 
 void

@@ -29,6 +29,13 @@ gboolean ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *par
                                ArRoomPurpose purpose);
 gboolean ar_visits_has_media(const ArVisits *v, const char *room_id, const char *participant_id);
 
+/* Records the visit in room_id into `path` (see ar_room_record_start; `pipelines` is an
+ * ArRecorderPipelines that outlives the workers). The outcome comes back as RECORDING room
+ * events with detail = recording_id. FALSE when the room has no media. */
+gboolean ar_visits_record_start(ArVisits *v, const char *room_id, const char *recording_id,
+                                const char *path, const void *pipelines);
+void ar_visits_record_stop(ArVisits *v, const char *room_id, const char *recording_id);
+
 /* The participant leaves; an empty room is freed on its worker. */
 void ar_visits_leave(ArVisits *v, const char *room_id, const char *participant_id);
 

@@ -93,12 +93,18 @@ void
 ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
 {
   ArSignaling *s = user_data;
+  if (ev->kind == AR_ROOM_EVENT_RECORDING) {
+    ar_signaling_recording_room_event(s, ev);
+    return;
+  }
   ArSession *se = g_hash_table_lookup(s->by_participant, ev->participant_id);
   if (!se)
     return; /* the participant has gone; its room is being torn down */
   switch (ev->kind) {
   case AR_ROOM_EVENT_ANSWER:
     send_answer(s, se, ev);
+    if (!ev->error)
+      ar_signaling_recording_media_joined(s, se);
     break;
   case AR_ROOM_EVENT_CANDIDATE:
     send_candidate(se, ev);
@@ -111,6 +117,8 @@ ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
     break;
   case AR_ROOM_EVENT_ROUTER:
     send_router_event(se, ev);
+    break;
+  case AR_ROOM_EVENT_RECORDING:
     break;
   }
 }

@@ -150,7 +150,7 @@ static const ArSignalingRoute core_routes[] = {
 static const ArSignalingRoute *const route_tables[] = {
     core_routes,       ar_join_routes,   ar_media_routes, ar_accounts_routes,
     ar_invites_routes, ar_resume_routes, ar_visit_routes,
-    ar_scheduler_routes, ar_lobby_routes, ar_interpreter_routes,
+    ar_scheduler_routes, ar_lobby_routes, ar_interpreter_routes, ar_recording_routes,
 };
 
 static void
@@ -292,6 +292,8 @@ ar_signaling_new(const ArSignalingOptions *opts)
     s->idle_timer = g_timeout_add(IDLE_SWEEP_MS, idle_sweep, s);
   if (s->store)
     s->lobby = ar_lobby_new(s, s->opts.grace_seconds);
+  s->recordings = ar_recording_visits_new();
+  s->recording_stops = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return s;
 }
 
@@ -308,6 +310,8 @@ ar_signaling_free(ArSignaling *s)
   g_hash_table_unref(s->sessions);
   ar_roster_free(s->roster);
   g_hash_table_unref(s->error_counts);
+  g_hash_table_unref(s->recordings);
+  g_hash_table_unref(s->recording_stops);
   g_free(s);
 }
 
@@ -333,4 +337,16 @@ GList *
 ar_signaling_error_codes(const ArSignaling *s)
 {
   return g_hash_table_get_keys(s->error_counts);
+}
+
+GList *
+ar_signaling_recording_stop_reasons(const ArSignaling *s)
+{
+  return g_hash_table_get_keys(s->recording_stops);
+}
+
+guint64
+ar_signaling_recording_stops(const ArSignaling *s, const char *reason)
+{
+  return GPOINTER_TO_SIZE(g_hash_table_lookup(s->recording_stops, reason));
 }

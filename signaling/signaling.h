@@ -1,6 +1,7 @@
 /* The signaling service: owns every WebSocket session, checks each message's envelope, rate
  * and role, and dispatches it to the handler for its type. Runs on the main thread. */
 #pragma once
+#include "recorder.h"
 #include "room.h"
 #include "ws_conn.h"
 
@@ -24,6 +25,8 @@ typedef struct {
   struct ArLimiter *limits;    /* per-address and per-token caps; NULL: none */
   guint grace_seconds;         /* a dropped participant may resume this long (0: 60) */
   const char *public_url;      /* base of invite links */
+  const char *recording_dir;                     /* [recording] dir, existing */
+  const ArRecorderPipelines *recorder_pipelines; /* conf/recorder-pipelines.conf */
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
@@ -48,3 +51,6 @@ gboolean ar_signaling_eta_error(const ArSignaling *s, gint64 *samples, gint64 *m
                                 gint64 *p90_s, gint64 *bias_s, double *in_range);
 /* Every error code counted so far ("bad_json", "rate_limited", ...). */
 GList *ar_signaling_error_codes(const ArSignaling *s);
+/* Recordings ended, by reason ("stopped", "consent_withdrawn", "disk_full", ...). */
+GList *ar_signaling_recording_stop_reasons(const ArSignaling *s);
+guint64 ar_signaling_recording_stops(const ArSignaling *s, const char *reason);

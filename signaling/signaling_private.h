@@ -39,6 +39,8 @@ struct ArSignaling {
   GHashTable *parked; /* participant id -> ArSession* (owned) waiting for resume */
   struct ArScheduler *scheduler; /* offers and self-service; NULL until set */
   struct ArLobby *lobby;      /* waiting room and lobbies (lobby.c), NULL without a store */
+  GHashTable *recordings;     /* appointment id -> consent and recording state (recording.c) */
+  GHashTable *recording_stops; /* reason -> count */
 };
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
@@ -139,3 +141,9 @@ void ar_lobby_audit(ArSignaling *s, ArSession *se, const char *action, const cha
 /* interpreter_pool.c */
 extern const ArSignalingRoute ar_interpreter_routes[];
 void ar_interpreter_pool_joined(ArSignaling *s, ArSession *se);
+/* recording.c */
+extern const ArSignalingRoute ar_recording_routes[];
+GHashTable *ar_recording_visits_new(void);
+/* A participant's media joined a visit: one who has not consented stops its recording. */
+void ar_signaling_recording_media_joined(ArSignaling *s, ArSession *se);
+void ar_signaling_recording_room_event(ArSignaling *s, const ArRoomEvent *ev);

@@ -133,6 +133,14 @@ static const char *const migrations[] = {
   "  language TEXT NOT NULL, requested_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
   "  status TEXT NOT NULL CHECK (status IN ('open','assigned','cancelled')),"
   "  interpreter_id TEXT, answered_at INTEGER);",
+  /* 5: recorded visits (signaling/recording_files.c); files live in [recording] dir. */
+  "CREATE TABLE recording ("
+  "  id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL, file TEXT NOT NULL,"
+  "  started_by TEXT NOT NULL, started_ms INTEGER NOT NULL, ended_ms INTEGER,"
+  "  size INTEGER NOT NULL DEFAULT 0, tracks TEXT NOT NULL DEFAULT '[]', skipped TEXT,"
+  "  status TEXT NOT NULL CHECK (status IN ('recording','complete','failed','interrupted')),"
+  "  reason TEXT);"
+  "CREATE INDEX recording_by_started ON recording(started_ms);",
 };
 
 const char *const *

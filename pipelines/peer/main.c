@@ -24,6 +24,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 typedef struct {
   char *url, *token, *purpose, *video, *audio, *file, *pipelines, *appointment;
   gboolean insecure;
+  gboolean consent_recording; /* answer recording.consent_requested with yes */
   int slots;
   int duration_s;
   int report_ms;
@@ -245,6 +246,17 @@ on_event(JsonObject *ev, gpointer data)
         json_object_set_member(copy, name, json_node_copy(value));
     g_clear_pointer(&p->stats, json_node_unref);
     p->stats = json_node_init_object(json_node_alloc(), copy);
+  } else if (p->opt.consent_recording &&
+             g_strcmp0(type, "recording.consent_requested") == 0) {
+    g_autoptr(JsonObject) f = json_object_new();
+    json_object_set_boolean_member(f, "value", TRUE);
+    ar_peer_signaling_request(p->sig, "recording.consent", f, NULL, NULL);
+  } else if (p->opt.consent_recording && g_strcmp0(type, "recording.state") == 0) {
+    /* The indicator as this participant sees it: {"event":"recording.state",...}. */
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), ev);
+    g_autofree char *text = json_to_string(node, FALSE);
+    g_autofree char *body = g_str_has_prefix(text, "{") ? g_strdup(text + 1) : g_strdup("}");
+    print_line(g_strdup_printf("{\"event\":\"recording.state\",%s", body));
   } else if (g_strcmp0(type, "error") == 0) {
     g_autofree char *err = error_of(ev);
     g_printerr("anteroom-peer: the server reports %s\n", err);
@@ -313,6 +325,9 @@ parse_options(int *argc, char ***argv, Options *o, GError **error)
        "Receive-only audio+video pairs to offer for other participants (default 0)", "N"},
       {"appointment", 0, 0, G_OPTION_ARG_STRING, &o->appointment,
        "Appointment whose visit to join (clinicians and staff; others use their link's)", "ID"},
+      {"consent-recording", 0, 0, G_OPTION_ARG_NONE, &o->consent_recording,
+       "Consent when the clinician asks to record; print recording.state events as lines",
+       NULL},
       {"pipelines", 0, 0, G_OPTION_ARG_FILENAME, &o->pipelines,
        "Pipeline descriptions (default: the installed or source tree's peer-pipelines.conf)",
        "FILE"},

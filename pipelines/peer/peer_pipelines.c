@@ -2,6 +2,7 @@
  * step with conf/peer-pipelines.conf (a unit test compares them), so an installed anteroom-peer
  * without its conf file behaves exactly as one with the shipped file. */
 #include "peer_pipelines.h"
+#include "pipeline_conf.h"
 
 #include <string.h>
 
@@ -38,13 +39,7 @@ ar_peer_pipelines_error_quark(void)
   "opusenc bitrate=48000 frame-size=20 ! rtpopuspay pt=111 ! capsfilter "                          \
   "caps=\"application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111\""
 
-typedef struct {
-  const char *group;
-  const char *key;
-  gsize offset;
-} Field;
-
-static const Field fields[] = {
+static const ArPipelineConfField fields[] = {
     {"sources", "video", G_STRUCT_OFFSET(ArPeerPipelines, video_source)},
     {"sources", "audio", G_STRUCT_OFFSET(ArPeerPipelines, audio_source)},
     {"sources", "file", G_STRUCT_OFFSET(ArPeerPipelines, file_source)},
@@ -52,12 +47,6 @@ static const Field fields[] = {
     {"encoders", "h264", G_STRUCT_OFFSET(ArPeerPipelines, h264)},
     {"encoders", "opus", G_STRUCT_OFFSET(ArPeerPipelines, opus)},
 };
-
-static char **
-slot(ArPeerPipelines *p, const Field *f)
-{
-  return (char **)((guint8 *)p + f->offset);
-}
 
 void
 ar_peer_pipelines_init_defaults(ArPeerPipelines *p)
@@ -73,40 +62,18 @@ ar_peer_pipelines_init_defaults(ArPeerPipelines *p)
 void
 ar_peer_pipelines_clear(ArPeerPipelines *p)
 {
-  for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
-    g_clear_pointer(slot(p, &fields[i]), g_free);
+  ar_pipeline_conf_clear(p, fields, G_N_ELEMENTS(fields));
 }
 
-static const Field *
-field_for(const char *group, const char *key)
-{
-  for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
-    if (g_str_equal(fields[i].group, group) && g_str_equal(fields[i].key, key))
-      return &fields[i];
-  return NULL;
-}
-
-/* Every key is checked before any is applied, so a bad file changes nothing. */
+/* The file source must say where the path goes. */
 static gboolean
-check_keys(GKeyFile *kf, const char *origin, GError **error)
+check_value(const char *group, const char *key, const char *value, const char *origin,
+            GError **error)
 {
-  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
-  for (guint g = 0; groups[g]; g++) {
-    g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
-    for (guint k = 0; keys && keys[k]; k++) {
-      g_autofree char *value = g_key_file_get_string(kf, groups[g], keys[k], NULL);
-      if (!field_for(groups[g], keys[k]) || !value || !*g_strstrip(value)) {
-        g_set_error(error, AR_PEER_PIPELINES_ERROR, AR_PEER_PIPELINES_ERROR_KEY, "%s: [%s] %s: %s",
-                    origin, groups[g], keys[k],
-                    field_for(groups[g], keys[k]) ? "empty value" : "unknown key");
-        return FALSE;
-      }
-      if (g_str_equal(keys[k], "file") && !strstr(value, "{file}")) {
-        g_set_error(error, AR_PEER_PIPELINES_ERROR, AR_PEER_PIPELINES_ERROR_FILE,
-                    "%s: [sources] file must contain {file}", origin);
-        return FALSE;
-      }
-    }
+  if (g_str_equal(key, "file") && !strstr(value, "{file}")) {
+    g_set_error(error, AR_PEER_PIPELINES_ERROR, AR_PEER_PIPELINES_ERROR_FILE,
+                "%s: [sources] file must contain {file}", origin);
+    return FALSE;
   }
   return TRUE;
 }
@@ -115,23 +82,9 @@ gboolean
 ar_peer_pipelines_load_data(ArPeerPipelines *p, const char *data, gsize len, const char *origin,
                             GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &local)) {
-    g_set_error(error, AR_PEER_PIPELINES_ERROR, AR_PEER_PIPELINES_ERROR_KEY, "%s: %s", origin,
-                local->message);
-    return FALSE;
-  }
-  if (!check_keys(kf, origin, error))
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
-    char *value = g_key_file_get_string(kf, fields[i].group, fields[i].key, NULL);
-    if (!value)
-      continue;
-    g_free(*slot(p, &fields[i]));
-    *slot(p, &fields[i]) = g_strstrip(value);
-  }
-  return TRUE;
+  return ar_pipeline_conf_load_data(p, fields, G_N_ELEMENTS(fields), check_value, data, len,
+                                    origin, AR_PEER_PIPELINES_ERROR,
+                                    AR_PEER_PIPELINES_ERROR_KEY, error);
 }
 
 gboolean
@@ -144,24 +97,10 @@ ar_peer_pipelines_load_file(ArPeerPipelines *p, const char *path, GError **error
   return ar_peer_pipelines_load_data(p, data, len, path, error);
 }
 
-/* gst_parse reads a double-quoted value with backslash escapes. */
-static char *
-quote(const char *s)
-{
-  GString *q = g_string_new("\"");
-  for (const char *c = s; *c; c++) {
-    if (*c == '"' || *c == '\\')
-      g_string_append_c(q, '\\');
-    g_string_append_c(q, *c);
-  }
-  g_string_append_c(q, '"');
-  return g_string_free(q, FALSE);
-}
-
 char *
 ar_peer_pipelines_file_source(const ArPeerPipelines *p, const char *path)
 {
-  g_autofree char *quoted = quote(path);
+  g_autofree char *quoted = ar_pipeline_conf_quote(path);
   g_auto(GStrv) parts = g_strsplit(p->file_source, "{file}", -1);
   return g_strjoinv(quoted, parts);
 }

@@ -1,6 +1,7 @@
 /* Room shell: owns transports and negotiation; packets go to the router (router.c) and what it
  * polls out goes to the transports. Nothing here decides forwarding. */
 #include "room.h"
+#include "recorder.h"
 #include "room_router.h"
 
 #include <json-glib/json-glib.h>
@@ -28,7 +29,14 @@ struct ArRoom {
   gpointer user_data;
   GHashTable *participants; /* id -> Participant* */
   ArRoomRouter *router;
+  ArRecorder *recorder; /* while recording */
+  char *recording_id;
 };
+
+/* Bounds each recorded track's queue in front of the muxer: about 2 s of 1 Mbit/s video. */
+#define RECORD_QUEUE_BYTES (256 * 1024)
+
+static void end_recording(ArRoom *room, gboolean ok, const char *reason, gboolean free_now);
 
 void
 ar_room_event_free(ArRoomEvent *ev)
@@ -406,6 +414,110 @@ ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purp
     stop_stats(p);
 }
 
+/* ---- recording ---- */
+
+static void
+emit_recording(ArRoom *room, const char *recording_id, char *json)
+{
+  ArRoomEvent *ev = g_new0(ArRoomEvent, 1);
+  ev->kind = AR_ROOM_EVENT_RECORDING;
+  ev->room_id = g_strdup(room->id);
+  ev->detail = g_strdup(recording_id);
+  ev->text = json;
+  room->emit(ev, room->user_data);
+}
+
+static char *
+json_string(const char *s)
+{
+  if (!s)
+    return g_strdup("null");
+  g_autoptr(JsonNode) n = json_node_init_string(json_node_alloc(), s);
+  return json_to_string(n, FALSE);
+}
+
+/* Tap removed first, so nothing is pushed into a recorder being freed. */
+static void
+end_recording(ArRoom *room, gboolean ok, const char *reason, gboolean free_now)
+{
+  ar_room_router_set_record_sink(room->router, NULL, NULL);
+  g_autofree char *id = g_steal_pointer(&room->recording_id);
+  ArRecorder *r = g_steal_pointer(&room->recorder);
+  guint64 dropped = ar_recorder_dropped(r);
+  if (free_now)
+    ar_recorder_free(r);
+  g_autofree char *why = json_string(reason);
+  emit_recording(room, id,
+                 g_strdup_printf("{\"event\":\"stopped\",\"ok\":%s,\"reason\":%s,"
+                                 "\"dropped\":%" G_GUINT64_FORMAT "}",
+                                 ok ? "true" : "false", why, dropped));
+}
+
+static void
+on_recorder_done(ArRecorder *r, gboolean ok, const char *reason, gpointer user_data)
+{
+  ArRoom *room = user_data;
+  if (room->recorder == r)
+    end_recording(room, ok, reason, FALSE);
+  ar_recorder_free(r);
+}
+
+static void
+record_sink(gint track, const guint8 *buf, gsize len, gint64 now_us, gpointer user_data)
+{
+  ar_recorder_push(user_data, track, buf, len);
+}
+
+void
+ar_room_record_start(ArRoom *room, const char *recording_id, const char *path,
+                     const void *pipelines)
+{
+  if (room->recorder) {
+    emit_recording(room, recording_id,
+                   g_strdup("{\"event\":\"failed\",\"reason\":\"already recording\"}"));
+    return;
+  }
+  g_autoptr(GArray) infos = ar_room_router_visit_tracks(room->router);
+  g_autoptr(GArray) tracks = g_array_new(FALSE, TRUE, sizeof(ArRecorderTrack));
+  for (guint i = 0; i < infos->len; i++) {
+    const ArRoomTrackInfo *in = &g_array_index(infos, ArRoomTrackInfo, i);
+    ArRecorderTrack t = {in->track, in->participant_id, in->mid, in->audio, in->codec, in->pt,
+                         in->clock_rate};
+    g_array_append_val(tracks, t);
+  }
+  g_autoptr(GError) error = NULL;
+  ArRecorder *r = ar_recorder_new(pipelines, path, (const ArRecorderTrack *)tracks->data,
+                                  tracks->len, RECORD_QUEUE_BYTES,
+                                  ar_media_context_gcontext(room->mc), on_recorder_done, room,
+                                  &error);
+  if (!r) {
+    g_autofree char *why = json_string(error->message);
+    emit_recording(room, recording_id,
+                   g_strdup_printf("{\"event\":\"failed\",\"reason\":%s}", why));
+    return;
+  }
+  room->recorder = r;
+  room->recording_id = g_strdup(recording_id);
+  ar_room_router_set_record_sink(room->router, record_sink, r);
+  /* The recording should begin with a picture: ask every publisher for a keyframe. */
+  ar_room_router_request_keyframes(room->router, g_get_monotonic_time());
+  g_autofree char *tracks_json = ar_recorder_tracks_json(r);
+  g_autofree char *skipped = json_string(*ar_recorder_skipped(r) ? ar_recorder_skipped(r) : NULL);
+  emit_recording(room, recording_id,
+                 g_strdup_printf("{\"event\":\"started\",\"tracks\":%s,\"skipped\":%s}",
+                                 tracks_json, skipped));
+}
+
+void
+ar_room_record_stop(ArRoom *room, const char *recording_id)
+{
+  if (!room->recorder || g_strcmp0(room->recording_id, recording_id) != 0)
+    return;
+  /* No more packets; the muxer finishes the file and on_recorder_done reports it. */
+  ar_room_router_set_record_sink(room->router, NULL, NULL);
+  ar_recorder_stop(room->recorder);
+}
+
 ArRoom *
 ar_room_new(ArMediaContext *mc, const char *room_id, ArRoomEmit emit, gpointer user_data)
 {
@@ -424,6 +536,8 @@ ar_room_free(ArRoom *room)
 {
   if (!room)
     return;
+  if (room->recorder)
+    end_recording(room, TRUE, "visit_ended", TRUE);
   g_clear_pointer(&room->participants, g_hash_table_unref);
   g_clear_pointer(&room->router, ar_room_router_free);
   g_free(room->id);

@@ -18,6 +18,7 @@ typedef enum {
   AR_ROOM_EVENT_STATE,     /* state + detail */
   AR_ROOM_EVENT_STATS,     /* stats */
   AR_ROOM_EVENT_ROUTER,    /* text: JSON object from the router (speaker, layer, quality...) */
+  AR_ROOM_EVENT_RECORDING, /* detail: recording id; text: JSON {"event":...}; no participant */
 } ArRoomEventKind;
 
 typedef struct {
@@ -63,3 +64,13 @@ gboolean ar_room_candidate(ArRoom *room, const char *participant_id, const char 
 void ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purpose);
 void ar_room_remove(ArRoom *room, const char *participant_id);
 guint ar_room_size(const ArRoom *room);
+
+/* Records the published tracks of everyone in the visit into `path` (pipelines/recorder.h;
+ * `pipelines` is an ArRecorderPipelines that outlives the room). Emits RECORDING events with
+ * detail = recording_id and text {"event":"started","tracks":[..],"skipped":".."},
+ * {"event":"failed","reason":".."} or, when the file is closed, {"event":"stopped","ok":..,
+ * "reason":"disk_full"|"error: .."|null,"dropped":N}. One recording per room at a time. */
+void ar_room_record_start(ArRoom *room, const char *recording_id, const char *path,
+                          const void *pipelines);
+/* Ends the recording `recording_id` (if still running); its "stopped" event follows. */
+void ar_room_record_stop(ArRoom *room, const char *recording_id);

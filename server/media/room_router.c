@@ -3,6 +3,7 @@
  * ready time drives ar_router_handle_timeout() exactly when the router asks. */
 #include "room_router.h"
 #include "room_bwe.h"
+#include "bytes.h"
 #include "router.h"
 
 #include <string.h>
@@ -21,6 +22,9 @@ typedef struct {
   ArRouterCodecConfig codecs[AR_ROUTER_MAX_CODECS];
   guint n_codecs;
   char names[AR_ROUTER_MAX_CODECS][16]; /* codec names, to map payload types per subscriber */
+  char mid[AR_ROUTER_MID_MAX + 1];        /* for the recorder */
+  guint clock_rate;
+  guint32 ssrc; /* from the offer, 0 when only rids or the mid tell the stream */
 } PeerTrack;
 
 /* A receive slot: an m-line on which the server sends this peer someone's track. */
@@ -56,6 +60,8 @@ struct ArRoomRouter {
   ArRoomSlotNotify notify;
   ArRoomEventNotify events;
   gpointer notify_data;
+  ArRoomRecordSink record_sink;
+  gpointer record_data;
   guint8 scratch[AR_PACKET_CAP];
 };
 
@@ -388,6 +394,9 @@ add_track(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpMedia *om, const ArSdpM
     return FALSE;
   memcpy(pt.codecs, tc.codecs, sizeof pt.codecs);
   pt.n_codecs = tc.n_codecs;
+  g_strlcpy(pt.mid, am->mid, sizeof pt.mid);
+  pt.clock_rate = tc.clock_rate;
+  pt.ssrc = tc.n_layers == 1 ? tc.layers[0].ssrc : 0;
   g_array_append_val(peer->tracks, pt);
   if (tc.ext.twcc)
     ar_room_bwe_set_twcc_id(peer->bwe, tc.ext.twcc, tc.layers[0].ssrc);
@@ -548,9 +557,94 @@ ar_room_router_connected(ArRoomRouter *rr, ArRoomPeer *peer, gint64 now_us)
   drain(rr);
 }
 
+/* The track a packet of this peer belongs to: by the SSRC its offer announced, else by payload
+ * type (a peer's tracks of one kind share payload types only with simulcast or several
+ * cameras, which announce SSRCs or rids). -1 when none. */
+static gint
+track_of(const ArRoomPeer *peer, const guint8 *buf, gsize len)
+{
+  if (len < 12)
+    return -1;
+  guint32 ssrc = ar_be32(buf + 8);
+  guint8 pt = buf[1] & 0x7f;
+  gint by_pt = -1;
+  for (guint i = 0; i < peer->tracks->len; i++) {
+    const PeerTrack *t = &g_array_index(peer->tracks, PeerTrack, i);
+    if (t->ssrc && t->ssrc == ssrc)
+      return t->id;
+    for (guint c = 0; c < t->n_codecs && by_pt < 0; c++)
+      if (t->codecs[c].pt == pt)
+        by_pt = t->id;
+  }
+  return by_pt;
+}
+
+void
+ar_room_router_set_record_sink(ArRoomRouter *rr, ArRoomRecordSink sink, gpointer user_data)
+{
+  rr->record_sink = sink;
+  rr->record_data = user_data;
+}
+
+static gboolean
+is_media_codec(const char *name)
+{
+  return g_ascii_strcasecmp(name, "red") != 0 && g_ascii_strcasecmp(name, "ulpfec") != 0 &&
+         g_ascii_strcasecmp(name, "flexfec-03") != 0 && g_ascii_strcasecmp(name, "rtx") != 0;
+}
+
+GArray *
+ar_room_router_visit_tracks(ArRoomRouter *rr)
+{
+  GArray *out = g_array_new(FALSE, TRUE, sizeof(ArRoomTrackInfo));
+  for (guint p = 0; p < AR_ROUTER_MAX_PARTICIPANTS; p++) {
+    ArRoomPeer *peer = rr->peers[p];
+    for (guint i = 0; peer && !peer->echo && i < peer->tracks->len; i++) {
+      const PeerTrack *t = &g_array_index(peer->tracks, PeerTrack, i);
+      for (guint c = 0; c < t->n_codecs; c++) {
+        if (!is_media_codec(t->names[c]))
+          continue;
+        ArRoomTrackInfo info = {peer->id,     t->id,           t->mid,
+                                t->kind == AR_ROUTER_AUDIO, t->names[c], t->codecs[c].pt,
+                                t->clock_rate};
+        g_array_append_val(out, info);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void
+ar_room_router_request_keyframes(ArRoomRouter *rr, gint64 now_us)
+{
+  for (guint p = 0; p < AR_ROUTER_MAX_PARTICIPANTS; p++)
+    for (guint i = 0; rr->peers[p] && i < rr->peers[p]->tracks->len; i++) {
+      const PeerTrack *t = &g_array_index(rr->peers[p]->tracks, PeerTrack, i);
+      if (t->kind == AR_ROUTER_VIDEO)
+        ar_router_request_track_keyframe(rr->router, t->id, now_us);
+    }
+  drain(rr);
+}
+
+gboolean
+ar_room_router_in_visit(ArRoomRouter *rr, const char *participant_id)
+{
+  for (guint p = 0; p < AR_ROUTER_MAX_PARTICIPANTS; p++)
+    if (rr->peers[p] && !rr->peers[p]->echo && rr->peers[p]->tracks->len > 0 &&
+        g_str_equal(rr->peers[p]->id, participant_id))
+      return TRUE;
+  return FALSE;
+}
+
 void
 ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, gint64 now_us)
 {
+  if (G_UNLIKELY(rr->record_sink) && !peer->echo) {
+    gint track = track_of(peer, buf, len);
+    if (track >= 0)
+      rr->record_sink(track, buf, len, now_us, rr->record_data);
+  }
   ar_room_bwe_on_rtp(peer->bwe, buf, len, now_us);
   ar_router_handle_rtp(rr->router, peer->participant, buf, len, now_us);
   drain(rr);

@@ -38,3 +38,28 @@ void ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize l
 void ar_room_router_rtcp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len,
                          gint64 now_us);
 void ar_room_router_stats(ArRoomRouter *rr, ArRoomPeer *peer, ArRoomStats *out);
+
+/* Recording tap: while set, every decrypted RTP packet a peer publishes reaches the sink with
+ * the router track it belongs to, before it is forwarded. NULL sink (the default) turns it off;
+ * the packet path then pays one pointer test. */
+typedef void (*ArRoomRecordSink)(gint track, const guint8 *buf, gsize len, gint64 now_us,
+                                 gpointer user_data);
+void ar_room_router_set_record_sink(ArRoomRouter *rr, ArRoomRecordSink sink, gpointer user_data);
+
+/* A published track of a peer in the visit (not in the device check), as negotiated. */
+typedef struct {
+  const char *participant_id;
+  gint track;
+  const char *mid;
+  gboolean audio;
+  const char *codec; /* the first media codec the answer accepted (not RED, FEC or RTX) */
+  guint8 pt;
+  guint clock_rate;
+} ArRoomTrackInfo;
+
+/* ArRoomTrackInfo of every such track; its strings live until the peers change. */
+GArray *ar_room_router_visit_tracks(ArRoomRouter *rr);
+/* Asks every video publisher for a keyframe (a recording starts with a picture). */
+void ar_room_router_request_keyframes(ArRoomRouter *rr, gint64 now_us);
+/* Whether the participant publishes in the visit (has tracks and is not in echo mode). */
+gboolean ar_room_router_in_visit(ArRoomRouter *rr, const char *participant_id);

@@ -370,6 +370,16 @@ ar_router_set_target_layer(ArRouter *r, gint sub, gint layer, gint64 now_us)
 }
 
 gboolean
+ar_router_request_track_keyframe(ArRouter *r, gint track, gint64 now_us)
+{
+  if (!valid_track(r, track))
+    return FALSE;
+  r->now_us = MAX(r->now_us, now_us);
+  ar_router_request_keyframe(r, track, 0);
+  return TRUE;
+}
+
+gboolean
 ar_router_set_audio_only(ArRouter *r, gint participant, gboolean on, gint64 now_us)
 {
   if (!valid_participant(r, participant))

@@ -174,6 +174,9 @@ gboolean ar_router_unsubscribe(ArRouter *r, gint subscription);
 gboolean ar_router_set_target_layer(ArRouter *r, gint subscription, gint layer, gint64 now_us);
 /* Pauses (or resumes) every video subscription of a participant; announced as an event. */
 gboolean ar_router_set_audio_only(ArRouter *r, gint participant, gboolean on, gint64 now_us);
+/* Asks the publisher of a video track for a keyframe of its first layer (rate-limited like
+ * every request), e.g. so a recording starts with a picture. FALSE for an unknown track. */
+gboolean ar_router_request_track_keyframe(ArRouter *r, gint track, gint64 now_us);
 
 /* A decrypted RTP packet from a participant. buf may be rewritten in place (RTX unwrap) and must
  * stay valid until poll returns FALSE or the next handle_rtp call, whichever is first: audio is
