@@ -1,0 +1,41 @@
+// Issue 12, attacks that must fail: one link used from many connections to crowd a visit. A
+// room holds at most 16 participants (AR_ROUTER_MAX_PARTICIPANTS); the 17th media.offer must
+// get an error and the server must keep serving (before the fix it crashed: found by the soak).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Anteroom, request, SOURCE_DIR } from './lib/anteroom.mjs';
+import { SignalingClient } from './lib/ws.mjs';
+import { StunPeer } from './lib/stun-peer.mjs';
+
+let server;
+before(async () => { server = await Anteroom.startDemo(); });
+after(async () => { await server?.stop(); });
+
+test('the 17th participant of one visit is refused; the server keeps serving', async () => {
+  const fixture = readFileSync(join(SOURCE_DIR, 'tests/data/sdp/chromium-audio-video.sdp'), 'utf8').replace(/\r?\n/g, '\r\n');
+  const clients = [];
+  const replies = [];
+  for (let i = 0; i < 20; i++) {
+    const c = new SignalingClient(server.wsUrl); await c.opened;
+    assert.equal((await c.request('join', { token: server.links.patient.token })).type, 'joined');
+    const stun = new StunPeer();
+    replies.push(await c.request('media.offer', { purpose: 'device_check', sdp: stun.offerFrom(fixture) }, 10000));
+    clients.push(c);
+  }
+  const answered = replies.filter((r) => r.type === 'media.answer').length;
+  const refused = replies.filter((r) => r.type === 'error');
+  assert.equal(answered, 16);
+  assert.equal(refused.length, 4);
+  assert.match(refused[0].message, /full/);
+  assert.equal((await request(`${server.url}/healthz`)).status, 200);
+  for (const c of clients.splice(0, 2)) await c.close();
+  await new Promise((r) => setTimeout(r, 300));
+  // Leaving frees places: a newcomer gets in again.
+  const c = new SignalingClient(server.wsUrl); await c.opened;
+  await c.request('join', { token: server.links.patient.token });
+  const r = await c.request('media.offer', { purpose: 'device_check', sdp: new StunPeer().offerFrom(fixture) }, 10000);
+  assert.equal(r.type, 'media.answer', JSON.stringify(r));
+  for (const x of [...clients, c]) x.ws.terminate();
+});
