@@ -27,8 +27,12 @@ function assertEcho(r) {
   assert.equal(f.result, 'ok', why);
   assert.equal(f.state, 'connected', why);
   // ~6 s of 30 fps video and 20 ms Opus frames, all decoded after the server's echo.
-  assert.ok(f.video_frames_received > 30, `video frames ${f.video_frames_received}\n${why}`);
-  assert.ok(f.audio_buffers_received > 50, `audio buffers ${f.audio_buffers_received}\n${why}`);
+  // Compared with what the peer managed to encode: a CPU-starved machine sends fewer frames,
+  // and timing goals belong in benchmarks. Most of what was sent must come back decoded.
+  assert.ok(f.video_frames_received >= 10 && f.video_frames_received >= 0.6 * f.video_frames_sent,
+    `video frames ${f.video_frames_received} of ${f.video_frames_sent} sent\n${why}`);
+  assert.ok(f.audio_buffers_received >= 20 && f.audio_buffers_received >= 0.6 * f.audio_buffers_sent,
+    `audio buffers ${f.audio_buffers_received} of ${f.audio_buffers_sent} sent\n${why}`);
   // The 0.3 sine we send comes back with energy (a silent or garbled echo would be ~0).
   assert.ok(f.audio_rms_max > 0.05, `audio rms ${f.audio_rms_max}\n${why}`);
   assert.ok(SRTP_PROFILES.includes(f.srtp_profile), `srtp profile ${f.srtp_profile}\n${why}`);
