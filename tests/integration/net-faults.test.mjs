@@ -170,7 +170,7 @@ test('NAT rebinding (new client port mid-call): the visit recovers', { todo: 'se
   if (!ok) {
     how = 'rejoin with the link after an ICE restart did not help within 5 s';
     await rejoin();
-    ok = (await flowing(10, 15000)) !== null;
+    ok = (await flowing(10, 10000)) !== null;
   }
   const rec = Date.now() - t0;
   figures.push(`NAT rebinding: media flowed again both ways ${ok ? rec : 'never'} ms after the port changed (${how})`);
