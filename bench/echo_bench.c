@@ -10,20 +10,13 @@
 
 #include "bytes.h"
 #include "pool.h"
+#include "bench_clock.h"
 #include "router.h"
 #include "srtp.h"
 #include "srtp_openssl.h"
 
 #define RUNS 5
 #define BATCH 1000
-
-static gint64
-thread_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static gsize
 make_packet(guint8 *b, gboolean video, guint16 seq, gsize total)
@@ -92,7 +85,7 @@ run_once(gboolean video, guint packets)
       in_len[i] = make_packet(in[i], video, seq++, size);
       ar_srtp_protect_rtp(client, in[i], &in_len[i], AR_PACKET_CAP);
     }
-    gint64 t0 = thread_ns();
+    gint64 t0 = ar_bench_thread_ns();
     for (guint i = 0; i < BATCH; i++) {
       now += video ? 6667 : 20000;
       if (ar_srtp_unprotect_rtp(server, in[i], &in_len[i]) != AR_SRTP_OK)
@@ -109,7 +102,7 @@ run_once(gboolean video, guint packets)
         ar_pool_put(pool, buf);
       }
     }
-    total += thread_ns() - t0;
+    total += ar_bench_thread_ns() - t0;
   }
   if (ar_router_stats(r)->forwarded < packets - 1)
     g_error("only %" G_GUINT64_FORMAT " of %u packets were echoed",

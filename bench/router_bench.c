@@ -7,18 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "router.h"
 #include "rtp.h"
 
 #define RUNS 5
-
-static gint64
-thread_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* RTP with a one-byte extension block (twcc id 3, audio level id 1) and a VP8 descriptor. */
 static gsize
@@ -72,7 +65,7 @@ run_once(guint n_subs, gboolean video, guint packets)
   ArRouterOutput out;
   gint64 now = G_USEC_PER_SEC;
   guint64 copies = 0;
-  gint64 t0 = thread_ns();
+  gint64 t0 = ar_bench_thread_ns();
   for (guint i = 0; i < packets; i++) {
     now += video ? 2000 : 20000; /* ~500 and 50 packets per second */
     ar_put_be16(pkt + 2, (guint16)i);
@@ -87,7 +80,7 @@ run_once(guint n_subs, gboolean video, guint packets)
         ;
     }
   }
-  gint64 t1 = thread_ns();
+  gint64 t1 = ar_bench_thread_ns();
   if (copies < (guint64)packets * n_subs - 1000) {
     fprintf(stderr, "only %" G_GUINT64_FORMAT " copies forwarded\n", copies);
     exit(1);

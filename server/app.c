@@ -2,9 +2,12 @@
  * certificate, database, port) is checked before any thread starts or any port is bound, so a
  * bad start leaves nothing half-running. */
 #include "app.h"
+#include "accounts.h"
+#include "limiter.h"
 #include "ar_build_config.h"
 #include "cert.h"
 #include "http_server.h"
+#include "ice_servers.h"
 #include "metrics.h"
 #include "signaling.h"
 #include "srtp.h"
@@ -35,6 +38,9 @@ struct ArApp {
   ArMediaContext **media; /* one per worker */
   ArVisits *visits;
   ArSignaling *signaling;
+  ArIceServers *ice_servers;
+  ArLimiter *limits;
+  ArAccounts *accounts;
   ArHttpServer *http;
   gboolean draining;
   gboolean srtp_openssl;
@@ -247,6 +253,7 @@ start_listener(ArApp *app, GError **error)
   ar_http_server_route(app->http, "/healthz", FALSE, handle_healthz, app);
   ar_http_server_route(app->http, "/readyz", FALSE, handle_readyz, app);
   ar_http_server_route(app->http, "/metrics", FALSE, handle_metrics, app);
+  ar_accounts_register_routes(app->accounts, app->http);
   ar_http_server_set_ws_handler(app->http, ar_signaling_ws_handler(), app->signaling);
   return ar_http_server_start(app->http, app->loop, error);
 }
@@ -308,8 +315,25 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   app->public_url = effective_public_url(cfg);
   if (!start_media(app, loop, error))
     return NULL;
+  g_auto(GStrv) turn_uris = ar_config_turn_uris(cfg);
+  app->ice_servers = ar_ice_servers_new((const char *const *)turn_uris, cfg->turn_secret,
+                                        cfg->turn_ttl_seconds);
+  if (turn_uris[0])
+    g_message("TURN: %u URIs, credentials valid %d s", g_strv_length(turn_uris),
+              cfg->turn_ttl_seconds);
+  ArLimiterOptions lim = {.max_connections_per_ip = (guint)cfg->max_connections_per_ip,
+                          .max_connections_per_token = (guint)cfg->max_connections_per_token,
+                          .ip_messages_per_second = cfg->ip_messages_per_second,
+                          .logins_per_minute = cfg->logins_per_minute};
+  app->limits = ar_limiter_new(&lim, g_get_monotonic_time());
+  gint64 idle_ms = cfg->idle_logoff_seconds > 0 ? (gint64)cfg->idle_logoff_seconds * 1000
+                                                : (gint64)cfg->idle_logoff_minutes * 60000;
+  app->accounts = ar_accounts_new(app->store, app->limits, idle_ms);
   ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
-                            .store = app->store, .keys = app->keys, .visits = app->visits};
+                            .store = app->store, .keys = app->keys, .visits = app->visits,
+                            .ice_servers = app->ice_servers, .accounts = app->accounts,
+                            .limits = app->limits, .grace_seconds = (guint)cfg->grace_seconds,
+                            .public_url = app->public_url};
   app->signaling = ar_signaling_new(&sig);
   if (!start_listener(app, error))
     return NULL;
@@ -335,6 +359,9 @@ ar_app_free(ArApp *app)
   g_clear_pointer(&app->media, g_free);
   g_clear_pointer(&app->cert, ar_cert_unref);
   g_clear_pointer(&app->signaling, ar_signaling_free);
+  g_clear_pointer(&app->ice_servers, ar_ice_servers_free);
+  g_clear_pointer(&app->accounts, ar_accounts_free);
+  g_clear_pointer(&app->limits, ar_limiter_free);
   g_clear_pointer(&app->store, ar_store_close);
   g_clear_pointer(&app->keys, ar_token_keyring_free);
   g_free(app->public_url);
@@ -371,6 +398,7 @@ ar_app_drain(ArApp *app)
     return;
   }
   app->draining = TRUE;
+  ar_signaling_drain(app->signaling);
   app->drain_deadline_us =
     g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
   g_message("draining: no new visits; waiting up to %d s for %u running visits",

@@ -2,7 +2,9 @@
  * loader, the unknown-key check and the documentation test all read it. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <string.h>
 
 G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
@@ -40,7 +42,18 @@ static const KeySpec schema[] = {
   {"media", "port_max", KEY_INT, FIELD(media_port_max), 0, 65535},
   {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
   {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
+  {"signaling", "idle_logoff_minutes", KEY_INT, FIELD(idle_logoff_minutes), 1, 1440},
+  {"signaling", "idle_logoff_seconds", KEY_INT, FIELD(idle_logoff_seconds), 0, 86400},
+  {"signaling", "grace_seconds", KEY_INT, FIELD(grace_seconds), 1, 3600},
+  {"signaling", "max_connections_per_ip", KEY_INT, FIELD(max_connections_per_ip), 0, 1000000},
+  {"signaling", "max_connections_per_token", KEY_INT, FIELD(max_connections_per_token), 0, 100},
+  {"signaling", "ip_messages_per_second", KEY_INT, FIELD(ip_messages_per_second), 0, 1000000},
+  {"signaling", "logins_per_minute", KEY_INT, FIELD(logins_per_minute), 0, 100000},
   {"store", "path", KEY_STRING, FIELD(store_path)},
+  {"turn", "uris", KEY_STRING, FIELD(turn_uris)},
+  {"turn", "secret", KEY_STRING, FIELD(turn_secret)},
+  {"turn", "secret_file", KEY_PATH, FIELD(turn_secret_file)},
+  {"turn", "ttl_seconds", KEY_INT, FIELD(turn_ttl_seconds), 60, 7 * 86400},
 };
 
 static const struct {
@@ -72,7 +85,18 @@ ar_config_new_default(void)
   cfg->srtp_backend = AR_SRTP_BACKEND_OPENSSL;
   cfg->media_public_ip = g_strdup("");
   cfg->media_ice_tcp = TRUE;
+  cfg->idle_logoff_minutes = 15;
+  cfg->idle_logoff_seconds = 0;
+  cfg->grace_seconds = 60;
+  cfg->max_connections_per_ip = 50;
+  cfg->max_connections_per_token = 4;
+  cfg->ip_messages_per_second = 100;
+  cfg->logins_per_minute = 10;
   cfg->store_path = g_strdup("anteroom.db");
+  cfg->turn_uris = g_strdup("");
+  cfg->turn_secret = g_strdup("");
+  cfg->turn_secret_file = g_strdup("");
+  cfg->turn_ttl_seconds = 86400;
   return cfg;
 }
 
@@ -276,6 +300,75 @@ check_media(const ArConfig *cfg, const char *source, const char *text, GError **
   return TRUE;
 }
 
+char **
+ar_config_turn_uris(const ArConfig *cfg)
+{
+  g_auto(GStrv) parts = g_strsplit(cfg->turn_uris, ",", -1);
+  GPtrArray *out = g_ptr_array_new();
+  for (int i = 0; parts[i]; i++) {
+    g_strstrip(parts[i]);
+    if (*parts[i])
+      g_ptr_array_add(out, g_strdup(parts[i]));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* turn:host[:port][?transport=udp|tcp] or turns:..., as RFC 7065 and browsers accept them.
+ * Checked here so a typo stops start-up instead of silently costing the patients behind a
+ * UDP-blocking network their video. */
+static gboolean
+turn_uri_valid(const char *uri)
+{
+  const char *host = g_str_has_prefix(uri, "turns:")  ? uri + 6
+                     : g_str_has_prefix(uri, "turn:") ? uri + 5
+                                                      : NULL;
+  if (!host || !*host || *host == ':' || *host == '?' || strpbrk(uri, " \t\"'<>"))
+    return FALSE;
+  const char *query = strchr(host, '?');
+  return !query || g_str_equal(query, "?transport=udp") || g_str_equal(query, "?transport=tcp");
+}
+
+static gboolean
+check_turn(ArConfig *cfg, const char *source, const char *text, GError **error)
+{
+  g_auto(GStrv) uris = ar_config_turn_uris(cfg);
+  for (int i = 0; uris[i]; i++)
+    if (!turn_uri_valid(uris[i]))
+      return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "uris",
+                  "'%s' is not a turn: or turns: URI (turn:host:port?transport=udp|tcp)",
+                  uris[i]);
+  if (*cfg->turn_secret && *cfg->turn_secret_file)
+    return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file",
+                "set secret or secret_file, not both");
+  if (*cfg->turn_secret_file) {
+    g_autofree char *contents = NULL;
+    g_autoptr(GError) read_error = NULL;
+    GStatBuf st;
+    /* A secret is a line: refuse devices and FIFOs (a typo like /dev/zero would hang start-up)
+     * and anything too big to be one. */
+    if (g_stat(cfg->turn_secret_file, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > 4096))
+      return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file",
+                  "%s is not a small regular file", cfg->turn_secret_file);
+    if (!g_file_get_contents(cfg->turn_secret_file, &contents, NULL, &read_error))
+      return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file", "%s",
+                  read_error->message);
+    g_free(cfg->turn_secret);
+    cfg->turn_secret = g_strdup(g_strstrip(contents));
+    if (!*cfg->turn_secret)
+      return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file",
+                  "%s is empty", cfg->turn_secret_file);
+  }
+  if (uris[0] && !*cfg->turn_secret)
+    return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "uris",
+                "TURN needs the secret shared with coturn: set secret or secret_file");
+  if (*cfg->turn_secret && strlen(cfg->turn_secret) < 16)
+    return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn",
+                *cfg->turn_secret_file ? "secret_file" : "secret",
+                "the secret must be at least 16 characters (e.g. openssl rand -hex 32)");
+  return TRUE;
+}
+
 static gboolean
 apply_keyfile(ArConfig *cfg, GKeyFile *kf, const char *text, const char *source,
               const char *base_dir, GError **error)
@@ -293,6 +386,9 @@ apply_keyfile(ArConfig *cfg, GKeyFile *kf, const char *text, const char *source,
                     "unknown key");
       g_autofree char *value = g_key_file_get_string(kf, groups[g], keys[k], NULL);
       g_autoptr(GError) why = NULL;
+      if (!value) /* GKeyFile returns no string for a value that is not UTF-8 */
+        return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, groups[g], keys[k],
+                    "the value is not valid UTF-8");
       g_strstrip(value);
       if (!apply_value(cfg, spec, value, base_dir, &why) ||
           (spec->offset == FIELD(public_url) && !check_public_url(value, &why)))
@@ -319,7 +415,8 @@ ar_config_load_data(const char *text, const char *source_name, GError **error)
   g_autofree char *base_dir = g_path_get_dirname(source_name);
   g_autofree char *abs_base = g_canonicalize_filename(base_dir, NULL);
   if (!apply_keyfile(cfg, kf, text, source_name, abs_base, error) ||
-      !check_media(cfg, source_name, text, error))
+      !check_media(cfg, source_name, text, error) ||
+      !check_turn(cfg, source_name, text, error))
     return NULL;
   return g_steal_pointer(&cfg);
 }

@@ -44,8 +44,23 @@ typedef struct {
   char *media_public_ip;              /* "" = announce local addresses */
   gboolean media_ice_tcp;
 
+  /* [signaling] */
+  int idle_logoff_minutes;
+  int idle_logoff_seconds; /* > 0 overrides idle_logoff_minutes (tests, kiosks) */
+  int grace_seconds;
+  int max_connections_per_ip;
+  int max_connections_per_token;
+  int ip_messages_per_second;
+  int logins_per_minute;
+
   /* [store] */
   char *store_path;
+
+  /* [turn] */
+  char *turn_uris;        /* comma-separated turn:/turns: URIs; "" = no TURN */
+  char *turn_secret;      /* shared with coturn; filled from secret_file when that is set */
+  char *turn_secret_file; /* path of a file holding the secret instead, or "" */
+  int turn_ttl_seconds;   /* lifetime of the credentials handed to each participant */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */
@@ -60,6 +75,9 @@ ArConfig *ar_config_load_data(const char *text, const char *source_name, GError 
 
 void ar_config_free(ArConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArConfig, ar_config_free)
+
+/* [turn] uris split into trimmed URIs (free with g_strfreev); an empty array when unset. */
+char **ar_config_turn_uris(const ArConfig *cfg);
 
 /* Path of a file inside state_dir (resolves store.path and friends). */
 char *ar_config_state_path(const ArConfig *cfg, const char *name);

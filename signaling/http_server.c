@@ -52,9 +52,62 @@ typedef struct {
   ArHttpResponse resp;
   gsize sent;
   gboolean head_only;
+  struct lws *wsi;
+  ArHttpDeferred *deferred; /* a handler answers later */
+  gboolean deferred_ready;  /* its answer is in resp: write headers when writable */
   /* WebSocket */
   ArWsConn *ws;
 } Pss;
+
+struct ArHttpDeferred {
+  Pss *pss; /* NULL once the connection is gone */
+  ArHttpResponse resp;
+};
+
+static void
+response_clear(ArHttpResponse *r)
+{
+  g_clear_pointer(&r->content_type, g_free);
+  g_clear_pointer(&r->body, g_bytes_unref);
+  g_clear_pointer(&r->headers, g_ptr_array_unref);
+  r->status = 0;
+}
+
+ArHttpDeferred *
+ar_http_response_defer(ArHttpResponse *resp)
+{
+  Pss *pss = (Pss *)((char *)resp - G_STRUCT_OFFSET(Pss, resp));
+  ArHttpDeferred *d = g_new0(ArHttpDeferred, 1);
+  d->pss = pss;
+  pss->deferred = d;
+  return d;
+}
+
+ArHttpResponse *
+ar_http_deferred_response(ArHttpDeferred *d)
+{
+  return &d->resp;
+}
+
+void
+ar_http_deferred_finish(ArHttpDeferred *d)
+{
+  Pss *pss = d->pss;
+  if (pss) {
+    pss->deferred = NULL;
+    response_clear(&pss->resp);
+    pss->resp = d->resp;
+    if (!pss->resp.status)
+      ar_http_response_set(&pss->resp, 500, "text/plain", "no response\n", -1);
+    if (!pss->resp.content_type)
+      pss->resp.content_type = g_strdup("text/plain");
+    pss->deferred_ready = TRUE;
+    lws_callback_on_writable(pss->wsi);
+  } else {
+    response_clear(&d->resp);
+  }
+  g_free(d);
+}
 
 void
 ar_http_response_take(ArHttpResponse *resp, int status, const char *content_type, GBytes *body)
@@ -91,6 +144,10 @@ ar_http_query(const ArHttpRequest *req, const char *name)
 static void
 pss_clear_http(Pss *pss)
 {
+  if (pss->deferred) /* the connection is going; the handler's finish only frees */
+    pss->deferred->pss = NULL;
+  pss->deferred = NULL;
+  pss->deferred_ready = FALSE;
   g_clear_pointer(&pss->method, g_free);
   g_clear_pointer(&pss->path, g_free);
   g_clear_pointer(&pss->cookie, g_free);
@@ -214,6 +271,8 @@ dispatch(ArHttpServer *s, struct lws *wsi, Pss *pss)
     ar_http_response_set(&pss->resp, 404, "text/plain", "not found\n", -1);
   else
     r->handler(&pss->req, &pss->resp, r->user_data);
+  if (pss->deferred)
+    return 0; /* headers go out from ar_http_deferred_finish() */
   if (!pss->resp.status)
     ar_http_response_set(&pss->resp, 500, "text/plain", "no response\n", -1);
   if (!pss->resp.content_type)
@@ -300,6 +359,8 @@ ws_callback(ArHttpServer *s, struct lws *wsi, enum lws_callback_reasons reason, 
     char ip[64] = "";
     lws_get_peer_simple(wsi, ip, sizeof ip);
     pss->ws = ar_ws_conn_new(wsi, ++s->next_conn_id, ip);
+    g_autofree char *cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
+    ar_ws_conn_set_cookie(pss->ws, cookie);
     s->ws_count++;
     if (s->ws.on_open)
       s->ws.on_open(pss->ws, s->ws_user_data);
@@ -329,6 +390,7 @@ http_callback(ArHttpServer *s, struct lws *wsi, enum lws_callback_reasons reason
   switch (reason) {
   case LWS_CALLBACK_HTTP:
     pss_clear_http(pss);
+    pss->wsi = wsi;
     fill_request(pss, wsi);
     if (g_str_equal(pss->method, "POST") || g_str_equal(pss->method, "PUT") ||
         g_str_equal(pss->method, "PATCH")) {
@@ -347,7 +409,11 @@ http_callback(ArHttpServer *s, struct lws *wsi, enum lws_callback_reasons reason
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     return pss->method ? dispatch(s, wsi, pss) : -1;
   case LWS_CALLBACK_HTTP_WRITEABLE:
-    return pss->resp.status ? write_body(wsi, pss) : 0;
+    if (pss->deferred_ready) {
+      pss->deferred_ready = FALSE;
+      return write_headers(wsi, pss);
+    }
+    return pss->resp.status && !pss->deferred ? write_body(wsi, pss) : 0;
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
   case LWS_CALLBACK_CLOSED_HTTP:
     pss_clear_http(pss);

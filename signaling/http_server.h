@@ -37,6 +37,16 @@ void ar_http_response_set(ArHttpResponse *resp, int status, const char *content_
 void ar_http_response_take(ArHttpResponse *resp, int status, const char *content_type,
                            GBytes *body);
 void ar_http_response_header(ArHttpResponse *resp, const char *name, const char *value);
+/* Answering later: a handler whose work cannot run on the main loop (a password hash) calls
+ * ar_http_response_defer() instead of filling resp, does the work elsewhere, then fills
+ * ar_http_deferred_response() and calls ar_http_deferred_finish() once, on the main thread.
+ * If the client went away meanwhile, finish only frees. Copy what you need from the request
+ * before returning from the handler. */
+typedef struct ArHttpDeferred ArHttpDeferred;
+ArHttpDeferred *ar_http_response_defer(ArHttpResponse *resp);
+ArHttpResponse *ar_http_deferred_response(ArHttpDeferred *d);
+void ar_http_deferred_finish(ArHttpDeferred *d);
+
 /* A decoded query parameter or NULL. */
 const char *ar_http_query(const ArHttpRequest *req, const char *name);
 

@@ -2,6 +2,8 @@
  * expiry (token.c), revocation, single use, then that the appointment exists. Every attempt,
  * accepted or not, leaves an audit event with opaque ids only. */
 #include "audit.h"
+#include "ice_servers.h"
+#include "limiter.h"
 #include "signaling_private.h"
 
 static const char *
@@ -46,13 +48,11 @@ burn(ArStore *store, const char *token_id, gint64 now)
   return ar_store_step_done(store, st, NULL);
 }
 
+/* TRUE when the query (one text parameter) returns a row. */
 static gboolean
-appointment_exists(ArStore *store, const char *id)
+row_exists(ArStore *store, const char *sql, const char *id)
 {
-  sqlite3_stmt *st = ar_store_prepare(
-    store,
-    "SELECT 1 FROM appointment WHERE id = ? AND status NOT IN ('cancelled','entered-in-error')",
-    NULL);
+  sqlite3_stmt *st = ar_store_prepare(store, sql, NULL);
   if (!st)
     return FALSE;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -62,15 +62,18 @@ appointment_exists(ArStore *store, const char *id)
 }
 
 static gboolean
+appointment_exists(ArStore *store, const char *id)
+{
+  return row_exists(store,
+                    "SELECT 1 FROM appointment WHERE id = ?"
+                    " AND status NOT IN ('cancelled','entered-in-error')",
+                    id);
+}
+
+static gboolean
 clinic_exists(ArStore *store, const char *id)
 {
-  sqlite3_stmt *st = ar_store_prepare(store, "SELECT 1 FROM clinic WHERE id = ?", NULL);
-  if (!st)
-    return FALSE;
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  gboolean found = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_reset(st);
-  return found;
+  return row_exists(store, "SELECT 1 FROM clinic WHERE id = ?", id);
 }
 
 static void
@@ -93,9 +96,10 @@ refuse(ArSignaling *s, ArSession *se, const ArMsg *m, const char *why, const cha
   ar_signaling_error(s, se, m->id, "invalid_token", why);
 }
 
-static void
-reply_joined(ArSession *se, const ArMsg *m)
+void
+ar_signaling_reply_joined(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   JsonBuilder *b = ar_protocol_begin("joined", m->id);
   json_builder_set_member_name(b, "role");
   json_builder_add_string_value(b, ar_token_role_to_string(se->claims.role));
@@ -106,9 +110,10 @@ reply_joined(ArSession *se, const ArMsg *m)
                                     ? "clinic_id"
                                     : "appointment_id");
   json_builder_add_string_value(b, se->claims.visit_id);
+  json_builder_set_member_name(b, "grace_seconds");
+  json_builder_add_int_value(b, s->opts.grace_seconds);
   json_builder_set_member_name(b, "ice_servers");
-  json_builder_begin_array(b);
-  json_builder_end_array(b);
+  ar_ice_servers_build(s->opts.ice_servers, b, se->participant_id, now);
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
@@ -116,12 +121,16 @@ static void
 handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   const char *token = ar_msg_string(m, "token");
-  if (!token) {
-    ar_signaling_error(s, se, m->id, "bad_message", "join needs \"token\" (a string)");
-    return;
-  }
   if (se->joined) {
     ar_signaling_error(s, se, m->id, "bad_state", "this connection has already joined");
+    return;
+  }
+  if (!token && !json_object_has_member(m->body, "token")) {
+    ar_accounts_ws_join(s, se, m); /* a signed-in clinician's cookie */
+    return;
+  }
+  if (!token) {
+    ar_signaling_error(s, se, m->id, "bad_message", "join needs \"token\" (a string)");
     return;
   }
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
@@ -147,6 +156,11 @@ handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
     refuse(s, se, m, "the appointment for this link no longer exists", "not_found", &c);
     return;
   }
+  if (s->limits && !ar_limiter_token_take(s->limits, tid)) {
+    refuse(s, se, m, "this link is already open in too many windows", "too_many_connections", &c);
+    return;
+  }
+  g_strlcpy(se->token_id, tid, sizeof se->token_id);
   se->claims = c;
   se->joined = TRUE;
   se->participant_id = ar_store_new_id("par");
@@ -154,7 +168,10 @@ handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
   audit(s, c.subject_id, clinic_wide ? "clinic" : "appointment", c.visit_id, "success",
         se->participant_id);
   g_info("joined role=%s participant=%s", ar_token_role_to_string(c.role), se->participant_id);
-  reply_joined(se, m);
+  ar_invites_on_join(s, se);
+  if (!clinic_wide)
+    ar_signaling_enter_visit(s, se, c.visit_id);
+  ar_signaling_reply_joined(s, se, m);
 }
 
 const ArSignalingRoute ar_join_routes[] = {

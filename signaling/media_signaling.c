@@ -82,7 +82,8 @@ send_stats(ArSession *se, const ArRoomEvent *ev)
 static void
 send_router_event(ArSession *se, const ArRoomEvent *ev)
 {
-  ar_ws_conn_send(se->conn, ev->text, -1);
+  if (se->conn)
+    ar_ws_conn_send(se->conn, ev->text, -1);
 }
 
 void
@@ -122,6 +123,8 @@ media_room_for(ArSignaling *s, ArSession *se, const ArMsg *m)
   if (!clinic_wide)
     return g_strdup(se->claims.visit_id);
   const char *appointment = ar_msg_string(m, "appointment_id");
+  if (!appointment && se->appointment_id)
+    return g_strdup(se->appointment_id); /* the visit entered with visit.join */
   if (!appointment) {
     ar_signaling_error(s, se, m->id, "bad_message",
                        "a clinician's media.offer needs \"appointment_id\"");

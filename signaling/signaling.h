@@ -8,6 +8,9 @@ typedef struct ArSignaling ArSignaling;
 struct ArStore;
 struct _ArTokenKeyring;
 struct ArVisits;
+struct ArIceServers;
+struct ArAccounts;
+struct ArLimiter;
 
 typedef struct {
   double messages_per_second; /* per connection */
@@ -16,6 +19,11 @@ typedef struct {
   struct ArStore *store;
   const struct _ArTokenKeyring *keys;
   struct ArVisits *visits;
+  const struct ArIceServers *ice_servers; /* TURN for join replies; NULL = none. Not owned. */
+  struct ArAccounts *accounts; /* cookie sessions; NULL: link tokens only */
+  struct ArLimiter *limits;    /* per-address and per-token caps; NULL: none */
+  guint grace_seconds;         /* a dropped participant may resume this long (0: 60) */
+  const char *public_url;      /* base of invite links */
 } ArSignalingOptions;
 
 ArSignaling *ar_signaling_new(const ArSignalingOptions *opts);
@@ -28,6 +36,9 @@ const ArWsHandler *ar_signaling_ws_handler(void);
 /* Room events (answers, candidates, transport state, stats) for this service's sessions; give
  * it to ar_visits_new() with s as user data. Main thread. */
 void ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data);
+
+/* Shutdown is starting: participants parked for resume are ended now. */
+void ar_signaling_drain(ArSignaling *s);
 
 guint ar_signaling_sessions(const ArSignaling *s);
 guint64 ar_signaling_errors(const ArSignaling *s, const char *code);

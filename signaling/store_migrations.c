@@ -86,6 +86,17 @@ static const char *const migrations[] = {
   "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
   "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event"
   "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
+  /* 2: sign-in sessions (by the SHA-256 of the cookie, times in ms) and invite links. */
+  "CREATE TABLE account_session ("
+  "  key TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account(id),"
+  "  created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, ended_at INTEGER);"
+  "CREATE INDEX account_session_by_account ON account_session(account_id);"
+  "CREATE TABLE invite ("
+  "  token_id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL REFERENCES appointment(id),"
+  "  role TEXT NOT NULL CHECK (role IN ('interpreter','caregiver')), subject_id TEXT NOT NULL,"
+  "  created_by TEXT NOT NULL, by_patient INTEGER NOT NULL, single_use INTEGER NOT NULL,"
+  "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+  "CREATE INDEX invite_by_appointment ON invite(appointment_id);",
 };
 
 const char *const *

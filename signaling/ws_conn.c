@@ -12,6 +12,7 @@ struct ArWsConn {
   struct lws *wsi;
   guint64 id;
   char *peer_ip;
+  char *cookie;
   gpointer data;
   GQueue out;        /* GBytes, each LWS_PRE + payload */
   gsize queued;      /* payload bytes in out */
@@ -40,6 +41,7 @@ ar_ws_conn_free(ArWsConn *c)
   g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
   g_byte_array_unref(c->in);
   g_free(c->peer_ip);
+  g_free(c->cookie);
   g_free(c->close_reason);
   g_free(c);
 }
@@ -142,4 +144,17 @@ gsize
 ar_ws_conn_queued_bytes(const ArWsConn *c)
 {
   return c->queued;
+}
+
+void
+ar_ws_conn_set_cookie(ArWsConn *c, const char *cookie)
+{
+  g_free(c->cookie);
+  c->cookie = g_strdup(cookie);
+}
+
+const char *
+ar_ws_conn_cookie(const ArWsConn *c)
+{
+  return c->cookie ? c->cookie : "";
 }

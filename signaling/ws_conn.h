@@ -24,12 +24,15 @@ void ar_ws_conn_close(ArWsConn *c, int code, const char *reason);
 void ar_ws_conn_set_data(ArWsConn *c, gpointer data);
 gpointer ar_ws_conn_get_data(ArWsConn *c);
 const char *ar_ws_conn_peer_ip(const ArWsConn *c);
+/* The Cookie header of the upgrade request ("" when none): cookie sessions (accounts.c). */
+const char *ar_ws_conn_cookie(const ArWsConn *c);
 guint64 ar_ws_conn_id(const ArWsConn *c);
 gsize ar_ws_conn_queued_bytes(const ArWsConn *c);
 
 /* Used by http_server.c: construction and the lws write path. */
 struct lws;
 ArWsConn *ar_ws_conn_new(struct lws *wsi, guint64 id, const char *peer_ip);
+void ar_ws_conn_set_cookie(ArWsConn *c, const char *cookie);
 void ar_ws_conn_free(ArWsConn *c);
 /* Writes queued messages; returns -1 to close the connection. */
 int ar_ws_conn_on_writable(ArWsConn *c);

@@ -265,18 +265,18 @@ answer_offer(ArRoom *room, Participant *p, const ArSdpSession *offer, GError **e
 static gboolean
 apply_offer(ArRoom *room, Participant *p, ArSdpSession *offer, GError **error)
 {
+  /* An ICE restart changes our local credentials too, so it happens before the answer that
+   * carries them. */
+  gboolean restart = p->offer && g_strcmp0(p->offer->ice_ufrag, offer->ice_ufrag) != 0;
+  if (restart && !ar_transport_ice_restart(p->transport, offer->ice_ufrag, offer->ice_pwd, error))
+    return FALSE;
   g_autoptr(ArSdpSession) answer = answer_offer(room, p, offer, error);
   if (!answer)
     return FALSE;
   ArDtlsRole role = answer->setup == AR_SDP_SETUP_ACTIVE ? AR_DTLS_ROLE_CLIENT
                                                          : AR_DTLS_ROLE_SERVER;
-  gboolean restart = p->offer && g_strcmp0(p->offer->ice_ufrag, offer->ice_ufrag) != 0;
-  gboolean ok = !p->offer ? ar_transport_set_remote(p->transport, offer->ice_ufrag,
-                                                    offer->ice_pwd, offer->fingerprint, role, error)
-                : restart ? ar_transport_ice_restart(p->transport, offer->ice_ufrag,
-                                                     offer->ice_pwd, error)
-                          : TRUE;
-  if (!ok)
+  if (!p->offer && !ar_transport_set_remote(p->transport, offer->ice_ufrag, offer->ice_pwd,
+                                            offer->fingerprint, role, error))
     return FALSE;
   for (guint i = 0; i < offer->media->len; i++) {
     const ArSdpMedia *m = g_ptr_array_index(offer->media, i);

@@ -2,6 +2,7 @@
  * documents exactly the keys the schema knows. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static void
@@ -54,8 +55,61 @@ test_errors(void)
   expect_error("[srv]\nport = 1\n", AR_CONFIG_ERROR_UNKNOWN_GROUP, "f.conf:1: [srv]");
   expect_error("[server]\npublic_url = ftp://x\n", AR_CONFIG_ERROR_BAD_VALUE, "https://");
   expect_error("[server]\nport 8443\n", AR_CONFIG_ERROR_SYNTAX, "f.conf:2:");
+  expect_error("[server]\npublic_url = https://\xa7\n", AR_CONFIG_ERROR_BAD_VALUE,
+               "f.conf:2: [server] public_url: the value is not valid UTF-8");
   /* The same key in another section is still unknown there. */
   expect_error("[log]\nport = 1\n", AR_CONFIG_ERROR_UNKNOWN_KEY, "[log] port");
+}
+
+static void
+test_turn(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArConfig) c = ar_config_load_data(
+    "[turn]\nuris = turn:t.example.org:3478?transport=udp , turns:t.example.org:443?transport=tcp,\n"
+    "secret = 0123456789abcdef\nttl_seconds = 600\n",
+    "f.conf", &error);
+  g_assert_no_error(error);
+  g_auto(GStrv) uris = ar_config_turn_uris(c);
+  g_assert_cmpuint(g_strv_length(uris), ==, 2);
+  g_assert_cmpstr(uris[0], ==, "turn:t.example.org:3478?transport=udp");
+  g_assert_cmpstr(uris[1], ==, "turns:t.example.org:443?transport=tcp");
+  g_assert_cmpint(c->turn_ttl_seconds, ==, 600);
+
+  g_autoptr(ArConfig) d = ar_config_new_default();
+  g_auto(GStrv) none = ar_config_turn_uris(d);
+  g_assert_cmpuint(g_strv_length(none), ==, 0);
+  g_assert_cmpint(d->turn_ttl_seconds, ==, 86400);
+
+  /* secret_file: read at load, whitespace trimmed. */
+  g_autofree char *dir = g_dir_make_tmp("ar-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "turn-secret", NULL);
+  g_assert_true(g_file_set_contents(path, "  fedcba9876543210fedcba\n", -1, NULL));
+  g_autofree char *text =
+    g_strdup_printf("[turn]\nuris = turn:t.example.org\nsecret_file = %s\n", path);
+  g_autoptr(ArConfig) f = ar_config_load_data(text, "f.conf", &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(f->turn_secret, ==, "fedcba9876543210fedcba");
+  g_autofree char *both = g_strdup_printf(
+    "[turn]\nuris = turn:t.example.org\nsecret = 0123456789abcdef\nsecret_file = %s\n", path);
+  expect_error(both, AR_CONFIG_ERROR_BAD_VALUE, "[turn] secret_file: set secret or secret_file");
+  g_unlink(path);
+  g_rmdir(dir);
+  expect_error(text, AR_CONFIG_ERROR_BAD_VALUE, "[turn] secret_file");
+
+  expect_error("[turn]\nuris = turn:t.example.org\nsecret_file = /dev/zero\n",
+               AR_CONFIG_ERROR_BAD_VALUE, "/dev/zero is not a small regular file");
+  expect_error("[turn]\nuris = turn:t.example.org\n", AR_CONFIG_ERROR_BAD_VALUE,
+               "f.conf:2: [turn] uris: TURN needs the secret");
+  expect_error("[turn]\nuris = stun:t.example.org\nsecret = 0123456789abcdef\n",
+               AR_CONFIG_ERROR_BAD_VALUE, "'stun:t.example.org' is not a turn: or turns: URI");
+  expect_error("[turn]\nuris = turn:t.example.org?transport=sctp\nsecret = 0123456789abcdef\n",
+               AR_CONFIG_ERROR_BAD_VALUE, "not a turn: or turns: URI");
+  expect_error("[turn]\nuris = turn:\nsecret = 0123456789abcdef\n", AR_CONFIG_ERROR_BAD_VALUE,
+               "not a turn: or turns: URI");
+  expect_error("[turn]\nuris = turn:t.example.org\nsecret = short\n", AR_CONFIG_ERROR_BAD_VALUE,
+               "[turn] secret: the secret must be at least 16 characters");
+  expect_error("[turn]\nttl_seconds = 0\n", AR_CONFIG_ERROR_BAD_VALUE, "[turn] ttl_seconds");
 }
 
 /* Every schema key must appear as "key =" under its [group] in the shipped file, and the file
@@ -94,6 +148,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/values", test_values);
   g_test_add_func("/config/errors", test_errors);
+  g_test_add_func("/config/turn", test_turn);
   g_test_add_func("/config/shipped-file-documents-every-key", test_shipped_file_documents_every_key);
   return g_test_run();
 }

@@ -2,9 +2,11 @@
 // over its own WebSocket client, the page does the WebRTC. Works with Playwright and Puppeteer
 // pages (both have evaluate()).
 // slots: receive-only audio+video pairs offered for the other participants of a visit.
-export async function setupPagePeer(page, { audio = true, video = true, slots = 0, config = {} } = {}) {
-  await page.evaluate(async ({ audio, video, slots, config }) => {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...config });
+// rtcConfig is merged into the RTCPeerConnection configuration (iceServers,
+// iceTransportPolicy, ...).
+export async function setupPagePeer(page, { audio = true, video = true, slots = 0, rtcConfig = {} } = {}) {
+  await page.evaluate(async ({ audio, video, slots, rtcConfig }) => {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...rtcConfig });
     const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendrecv', streams: [stream] });
     for (let i = 0; i < slots; i++) {
@@ -34,7 +36,7 @@ export async function setupPagePeer(page, { audio = true, video = true, slots = 
         window.__peer.audioPeak = Math.max(window.__peer.audioPeak, Math.sqrt(sum / buf.length));
       }, 50);
     };
-  }, { audio, video, slots, config });
+  }, { audio, video, slots, rtcConfig });
 }
 
 export const createOffer = (page) => page.evaluate(async () => {
@@ -50,6 +52,20 @@ export const addCandidate = (page, c) => page.evaluate((c) =>
   window.__peer.pc.addIceCandidate(c.candidate ? { candidate: c.candidate, sdpMid: c.mid } : null), c);
 
 export const takeCandidates = (page) => page.evaluate(() => window.__peer.candidates.splice(0));
+
+// The candidate pair ICE selected: local and remote {candidateType, protocol, relayProtocol,
+// address, port}, or null before one is chosen.
+export const selectedPair = (page) => page.evaluate(async () => {
+  const stats = await window.__peer.pc.getStats();
+  let pair = null;
+  stats.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+  });
+  if (!pair) return null;
+  const pick = (c) => c && { candidateType: c.candidateType, protocol: c.protocol,
+    relayProtocol: c.relayProtocol, address: c.address, port: c.port };
+  return { local: pick(stats.get(pair.localCandidateId)), remote: pick(stats.get(pair.remoteCandidateId)) };
+});
 
 export const connectionState = (page) => page.evaluate(() => window.__peer.pc.connectionState);
 
