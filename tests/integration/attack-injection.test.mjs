@@ -1,7 +1,8 @@
 // Issue 12, attacks that must fail: SQL injection in every parameter that reaches SQL, and
-// subscribing to another visit's streams. On this branch the values that reach SQL are the
-// join token (its id, after the signature check) and a clinician's media.offer appointment_id;
-// every other WebSocket field and the HTTP paths get the same payloads anyway. Each must get a
+// subscribing to another visit's streams. Every client-supplied field of every message and API
+// gets the payloads: join/resume tokens and participant ids, appointment ids (media.offer,
+// visit.join, invite.create), token ids (token.revoke), participant ids (visit.mute,
+// visit.remove), roles, the login form (POST /api/login), and the HTTP paths. Each must get a
 // clear error, and afterwards every table must hold exactly the rows it held before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,12 @@ const PAYLOADS = ["' OR 1=1 --", '"; DROP TABLE appointment; --', "x'); DELETE F
   "ap_x' UNION SELECT id FROM clinic --", "1; UPDATE appointment SET status='cancelled'", '%27%20OR%201%3D1--',
   "\\'; PRAGMA writable_schema=1; --", "' OR ''='"];
 let server, db;
-before(async () => { server = await Anteroom.startDemo(); db = join(server.dir, 'state', 'anteroom.db'); });
+// Many sessions per link from one address: the caps (identity-security.test.mjs) are lifted.
+before(async () => {
+  server = await Anteroom.startDemo({ signaling: { max_connections_per_token: 0, ip_messages_per_second: 0,
+    logins_per_minute: 0 } });
+  db = join(server.dir, 'state', 'anteroom.db');
+});
 after(async () => {
   await server?.stop();
   setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
@@ -69,6 +75,22 @@ test('SQL injection in every WebSocket field and HTTP path: clear errors, tables
     assert.equal(c.type, 'error'); assert.equal(c.code, 'bad_state');
     const t = await patient.request(p);
     assert.equal(t.type, 'error'); assert.equal(t.code, 'unknown_type');
+    // Messages added with accounts, invites and visit controls: each must be refused.
+    for (const [type, fields] of [['visit.join', { appointment_id: p }], ['invite.create', { role: p, appointment_id: p }],
+      ['invite.create', { role: 'interpreter', appointment_id: p }], ['token.revoke', { token_id: p }],
+      ['visit.mute', { participant_id: p, kind: p }], ['visit.remove', { participant_id: p }]]) {
+      const r = await clinician.request(type, fields);
+      assert.equal(r.type, 'error', `${type} ${JSON.stringify(fields)}: ${JSON.stringify(r)}`);
+    }
+    const fresh2 = new SignalingClient(server.wsUrl); await fresh2.opened;
+    const rs = await fresh2.request('resume', { token: server.links.patient.token, participant_id: p });
+    assert.equal(rs.type, 'error', JSON.stringify(rs));
+    fresh2.ws.terminate();
+    const form = JSON.stringify({ login: p, password: p });
+    const login = await request(`${server.url}/api/login`, { method: 'POST', body: form,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(form) } });
+    assert.equal(login.status, 401, `login: ${login.status} ${login.body}`);
+    assert.ok(!login.headers['set-cookie'], 'no session for an injected login');
     for (const path of [`/${encodeURIComponent(p)}`, `/healthz?id=${encodeURIComponent(p)}`, `/metrics?x=${encodeURIComponent(p)}`]) {
       const r = await request(`${server.url}${path}`);
       assert.ok([200, 404].includes(r.status), `${path}: ${r.status}`);
@@ -76,14 +98,14 @@ test('SQL injection in every WebSocket field and HTTP path: clear errors, tables
     clinician.ws.terminate(); patient.ws.terminate();
   }
   const after = snapshot();
-  // Only the audit log grows: one event per refused join, nothing else changed.
-  assert.equal(after.audit_event, auditBefore + refusals + 2 * PAYLOADS.length);
+  // Only the audit log grows (refused joins, logins and forbidden actions are audited).
+  assert.ok(after.audit_event >= auditBefore + refusals + 2 * PAYLOADS.length);
   delete after.audit_event; delete snap.audit_event;
   delete after.token_use; delete snap.token_use; // single-use links burnt by our own joins, if any
   assert.deepEqual(after, snap);
   assert.equal(sql("SELECT count(*) FROM audit_event WHERE action='visit.join' AND outcome='invalid_token'"), String(refusals));
   assert.equal((await request(`${server.url}/healthz`)).status, 200);
-  console.log(`# injection: ${PAYLOADS.length} payloads x 10 places; ${Object.keys(snap).length + 2} tables unchanged`);
+  console.log(`# injection: ${PAYLOADS.length} payloads x 20 places; ${Object.keys(snap).length + 2} tables unchanged`);
 });
 
 test("a patient's link cannot reach another visit's room, nor a clinician another clinic's", { timeout: 60000 }, async () => {
