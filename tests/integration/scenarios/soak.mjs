@@ -1,6 +1,6 @@
 // Run by scripts/soak.sh inside its own network namespace: VISITS participants at a time join
 // the demo clinic, run media through the server (libwebrtc, a device check or a visit), and leave
-// after 10–30 s, over and over for MINUTES. The server's RSS is sampled every SAMPLE seconds.
+// after 10–30 s (one time in ten by dropping the connection instead), over and over for MINUTES. The server's RSS is sampled every SAMPLE seconds.
 // Prints progress lines and one closing JSON line; exits 1 if the server died or RSS grew by
 // 5 % or more between the end of the warm-up (the first third) and the end.
 import { readFileSync } from 'node:fs';
@@ -56,6 +56,10 @@ async function slot(i) {
       stats.failures++;
       if (stats.errors.length < 10) stats.errors.push(e.message);
     }
+    // Most leave (their place is given up at once); one cycle in ten just drops the
+    // connection, so the grace period (a dropped participant keeps its place and transport for
+    // grace_seconds) is part of the load too.
+    if ((i + n) % 10 !== 0) await ws.request('leave', {}, 3000).catch(() => {});
     peer?.close();
     ws.ws.terminate();
     await sleep(200 + Math.random() * 800);
