@@ -11,7 +11,8 @@ BUILD_PKGS=(meson ninja-build pkg-config gcc libglib2.0-dev libnice-dev libsrtp2
   gstreamer1.0-nice gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-tools openssl libsoup-3.0-dev glib-networking)
 TEST_PKGS=(chromium firefox-esr coturn janus nftables iproute2 util-linux clang
-  libclang-rt-14-dev sqlite3 curl python3 procps gstreamer1.0-plugins-ugly)
+  libclang-rt-14-dev sqlite3 curl python3 procps gstreamer1.0-plugins-ugly
+  gnuplot-nox)
 
 want=("${BUILD_PKGS[@]}")
 [ "${1:-build}" = test ] && want+=("${TEST_PKGS[@]}")

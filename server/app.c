@@ -9,6 +9,7 @@
 #include "http_server.h"
 #include "ice_servers.h"
 #include "metrics.h"
+#include "scheduler.h"
 #include "signaling.h"
 #include "srtp.h"
 #include "store.h"
@@ -38,6 +39,7 @@ struct ArApp {
   ArMediaContext **media; /* one per worker */
   ArVisits *visits;
   ArSignaling *signaling;
+  ArScheduler *scheduler;
   ArIceServers *ice_servers;
   ArLimiter *limits;
   ArAccounts *accounts;
@@ -255,6 +257,7 @@ start_listener(ArApp *app, GError **error)
   ar_http_server_route(app->http, "/metrics", FALSE, handle_metrics, app);
   ar_accounts_register_routes(app->accounts, app->http);
   ar_http_server_set_ws_handler(app->http, ar_signaling_ws_handler(), app->signaling);
+  ar_scheduler_register_routes(app->scheduler, app->http);
   return ar_http_server_start(app->http, app->loop, error);
 }
 
@@ -290,6 +293,27 @@ start_media(ArApp *app, GMainLoop *loop, GError **error)
     app->media[i] = ar_media_context_new(ar_worker_pool_get(app->workers, i), dtls, fingerprint,
                                          &ice, POOL_BUFFERS_PER_WORKER);
   app->visits = ar_visits_new(app->workers, app->media, room_event, app);
+  return TRUE;
+}
+
+static gboolean
+start_scheduler(ArApp *app, GError **error)
+{
+  const ArConfig *cfg = app->cfg;
+  ArSchedulerOptions o = {.store = app->store,
+                          .keys = app->keys,
+                          .public_url = app->public_url,
+                          .webhook_url = cfg->sched_webhook_url,
+                          .webhook_max_attempts = (guint)cfg->sched_webhook_max_attempts,
+                          .api_token = cfg->sched_api_token};
+  ar_scheduler_policy_from_config(&o.policy, (guint)cfg->sched_wave_size,
+                                  cfg->sched_expiry_same_day_s, cfg->sched_expiry_later_s,
+                                  cfg->sched_min_answer_s, cfg->sched_min_notice_s,
+                                  cfg->sched_online_only_s);
+  app->scheduler = ar_scheduler_new(&o, error);
+  if (!app->scheduler)
+    return FALSE;
+  ar_scheduler_set_signaling(app->scheduler, app->signaling);
   return TRUE;
 }
 
@@ -335,7 +359,7 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
                             .limits = app->limits, .grace_seconds = (guint)cfg->grace_seconds,
                             .public_url = app->public_url};
   app->signaling = ar_signaling_new(&sig);
-  if (!start_listener(app, error))
+  if (!start_scheduler(app, error) || !start_listener(app, error))
     return NULL;
   g_message("anteroom %s listening on https://%s:%d with %u media workers", AR_VERSION,
             cfg->listen_address, cfg->port, ar_worker_pool_size(app->workers));
@@ -358,6 +382,7 @@ ar_app_free(ArApp *app)
     ar_media_context_free(app->media[i]);
   g_clear_pointer(&app->media, g_free);
   g_clear_pointer(&app->cert, ar_cert_unref);
+  g_clear_pointer(&app->scheduler, ar_scheduler_free);
   g_clear_pointer(&app->signaling, ar_signaling_free);
   g_clear_pointer(&app->ice_servers, ar_ice_servers_free);
   g_clear_pointer(&app->accounts, ar_accounts_free);

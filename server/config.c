@@ -50,6 +50,15 @@ static const KeySpec schema[] = {
   {"signaling", "ip_messages_per_second", KEY_INT, FIELD(ip_messages_per_second), 0, 1000000},
   {"signaling", "logins_per_minute", KEY_INT, FIELD(logins_per_minute), 0, 100000},
   {"store", "path", KEY_STRING, FIELD(store_path)},
+  {"scheduling", "api_token", KEY_STRING, FIELD(sched_api_token)},
+  {"scheduling", "webhook_url", KEY_STRING, FIELD(sched_webhook_url)},
+  {"scheduling", "wave_size", KEY_INT, FIELD(sched_wave_size), 0, 1000},
+  {"scheduling", "offer_expiry_same_day_seconds", KEY_INT, FIELD(sched_expiry_same_day_s), 1, 86400},
+  {"scheduling", "offer_expiry_later_seconds", KEY_INT, FIELD(sched_expiry_later_s), 1, 604800},
+  {"scheduling", "min_answer_seconds", KEY_INT, FIELD(sched_min_answer_s), 0, 86400},
+  {"scheduling", "min_notice_seconds", KEY_INT, FIELD(sched_min_notice_s), 0, 604800},
+  {"scheduling", "online_only_within_seconds", KEY_INT, FIELD(sched_online_only_s), 0, 86400},
+  {"scheduling", "webhook_max_attempts", KEY_INT, FIELD(sched_webhook_max_attempts), 1, 100},
   {"turn", "uris", KEY_STRING, FIELD(turn_uris)},
   {"turn", "secret", KEY_STRING, FIELD(turn_secret)},
   {"turn", "secret_file", KEY_PATH, FIELD(turn_secret_file)},
@@ -93,6 +102,15 @@ ar_config_new_default(void)
   cfg->ip_messages_per_second = 100;
   cfg->logins_per_minute = 10;
   cfg->store_path = g_strdup("anteroom.db");
+  cfg->sched_api_token = g_strdup("");
+  cfg->sched_webhook_url = g_strdup("");
+  cfg->sched_wave_size = 0;
+  cfg->sched_expiry_same_day_s = 20 * 60;
+  cfg->sched_expiry_later_s = 4 * 3600;
+  cfg->sched_min_answer_s = 120;
+  cfg->sched_min_notice_s = 30 * 60;
+  cfg->sched_online_only_s = 30 * 60;
+  cfg->sched_webhook_max_attempts = 8;
   cfg->turn_uris = g_strdup("");
   cfg->turn_secret = g_strdup("");
   cfg->turn_secret_file = g_strdup("");

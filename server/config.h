@@ -56,6 +56,13 @@ typedef struct {
   /* [store] */
   char *store_path;
 
+  /* [scheduling] */
+  char *sched_api_token;   /* "" = staff scheduling API disabled */
+  char *sched_webhook_url; /* "" = outbox kept, nothing delivered */
+  int sched_wave_size;     /* 0 = growing waves; k = k offers at a time */
+  int sched_expiry_same_day_s, sched_expiry_later_s, sched_min_answer_s, sched_min_notice_s;
+  int sched_online_only_s;
+  int sched_webhook_max_attempts;
   /* [turn] */
   char *turn_uris;        /* comma-separated turn:/turns: URIs; "" = no TURN */
   char *turn_secret;      /* shared with coturn; filled from secret_file when that is set */

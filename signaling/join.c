@@ -172,6 +172,7 @@ handle_join(ArSignaling *s, ArSession *se, const ArMsg *m)
   if (!clinic_wide)
     ar_signaling_enter_visit(s, se, c.visit_id);
   ar_signaling_reply_joined(s, se, m);
+  ar_signaling_scheduler_presence(s, se, TRUE);
 }
 
 const ArSignalingRoute ar_join_routes[] = {

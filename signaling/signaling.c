@@ -150,6 +150,7 @@ static const ArSignalingRoute core_routes[] = {
 static const ArSignalingRoute *const route_tables[] = {
     core_routes,       ar_join_routes,   ar_media_routes, ar_accounts_routes,
     ar_invites_routes, ar_resume_routes, ar_visit_routes,
+    ar_scheduler_routes,
 };
 
 static void
@@ -237,6 +238,7 @@ on_close(ArWsConn *c, gpointer user_data)
   ArSession *se = g_hash_table_lookup(s->sessions, c);
   if (!se)
     return;
+  ar_signaling_scheduler_presence(s, se, FALSE);
   if (s->limits && se->peer_ip)
     ar_limiter_disconnect(s->limits, se->peer_ip);
   g_clear_pointer(&se->peer_ip, g_free);

@@ -37,6 +37,7 @@ struct ArSignaling {
   struct ArLimiter *limits;
   guint idle_timer;
   GHashTable *parked; /* participant id -> ArSession* (owned) waiting for resume */
+  struct ArScheduler *scheduler; /* offers and self-service; NULL until set */
 };
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
@@ -72,6 +73,10 @@ gboolean ar_roles_check(ArSignaling *s, ArSession *se, const ArMsg *m);
 
 /* join.c */
 extern const ArSignalingRoute ar_join_routes[];
+
+/* scheduler_ws.c: offers and the patient's own appointment; presence for live offers */
+extern const ArSignalingRoute ar_scheduler_routes[];
+void ar_signaling_scheduler_presence(ArSignaling *s, ArSession *se, gboolean present);
 
 /* media_signaling.c */
 extern const ArSignalingRoute ar_media_routes[];

@@ -97,6 +97,22 @@ static const char *const migrations[] = {
   "  created_by TEXT NOT NULL, by_patient INTEGER NOT NULL, single_use INTEGER NOT NULL,"
   "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
   "CREATE INDEX invite_by_appointment ON invite(appointment_id);",
+  /* 3: scheduling. The offer engine speaks 64-bit numbers; engine_id maps them to text ids
+   * (stable across restarts, so a pending offer keeps its number). The outbox holds offers for
+   * patients not in the waiting room until the webhook gateway has them. */
+  "CREATE TABLE engine_id ("
+  "  num INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, text_id TEXT NOT NULL,"
+  "  UNIQUE (kind, text_id));"
+  "ALTER TABLE offer ADD COLUMN engine_num INTEGER;"
+  "CREATE UNIQUE INDEX offer_by_engine_num ON offer(engine_num);"
+  "ALTER TABLE waitlist_entry ADD COLUMN in_person_ok INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE slot ADD COLUMN opened_reason TEXT;"
+  "CREATE TABLE notification_outbox ("
+  "  id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+  "  patient_id TEXT NOT NULL REFERENCES patient(id), offer_id TEXT REFERENCES offer(id),"
+  "  payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT);"
+  "CREATE INDEX outbox_due ON notification_outbox(delivered_at, next_attempt_at);",
 };
 
 const char *const *
