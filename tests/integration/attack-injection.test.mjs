@@ -102,6 +102,13 @@ test('SQL injection in every WebSocket field and HTTP path: clear errors, tables
   assert.ok(after.audit_event >= auditBefore + refusals + 2 * PAYLOADS.length);
   delete after.audit_event; delete snap.audit_event;
   delete after.token_use; delete snap.token_use; // single-use links burnt by our own joins, if any
+  // The scheduler interns the text ids it works with (engine_id; it added the demo patient's id
+  // here): a new row must be a plain id or a payload verbatim (bound as data, not executed).
+  if (after.engine_id !== snap.engine_id) {
+    const fresh = sql(`SELECT text_id FROM engine_id ORDER BY rowid DESC LIMIT ${after.engine_id - snap.engine_id}`).split('\n');
+    for (const t of fresh) assert.ok(PAYLOADS.includes(t) || /^[a-z]+_[A-Za-z0-9_]+$/.test(t), `engine_id gained ${JSON.stringify(t)}`);
+  }
+  delete after.engine_id; delete snap.engine_id;
   assert.deepEqual(after, snap);
   assert.equal(sql("SELECT count(*) FROM audit_event WHERE action='visit.join' AND outcome='invalid_token'"), String(refusals));
   assert.equal((await request(`${server.url}/healthz`)).status, 200);
