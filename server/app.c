@@ -205,6 +205,27 @@ signaling_metrics(ArApp *app, GString *out)
   }
 }
 
+/* How honest the waiting room's ETAs were: actual start minus the first ETA a ready patient saw. */
+static void
+waiting_metrics(ArApp *app, GString *out)
+{
+  gint64 n, mae, p90, bias;
+  double in_range;
+  if (!ar_signaling_eta_error(app->signaling, &n, &mae, &p90, &bias, &in_range))
+    return;
+  ar_metrics_family(out, "anteroom_waiting_eta_starts", "gauge",
+                    "Visit starts the ETA error figures cover (the last 256).");
+  ar_metrics_sample(out, "anteroom_waiting_eta_starts", NULL, (double)n);
+  ar_metrics_family(out, "anteroom_waiting_eta_error_seconds", "gauge",
+                    "ETA error over recent starts: mean absolute, 90th percentile, mean signed.");
+  ar_metrics_sample(out, "anteroom_waiting_eta_error_seconds", "stat=\"mae\"", (double)mae);
+  ar_metrics_sample(out, "anteroom_waiting_eta_error_seconds", "stat=\"p90\"", (double)p90);
+  ar_metrics_sample(out, "anteroom_waiting_eta_error_seconds", "stat=\"bias\"", (double)bias);
+  ar_metrics_family(out, "anteroom_waiting_eta_in_range_ratio", "gauge",
+                    "Share of recent starts inside the range the patient was shown.");
+  ar_metrics_sample(out, "anteroom_waiting_eta_in_range_ratio", NULL, in_range);
+}
+
 static void
 handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
 {
@@ -232,6 +253,7 @@ handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_dat
   ar_metrics_sample(out, "anteroom_draining", NULL, app->draining);
   media_metrics(app, out);
   signaling_metrics(app, out);
+  waiting_metrics(app, out);
   ar_http_response_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
                         g_string_free_to_bytes(out));
   ar_http_response_header(resp, "Cache-Control", "no-store");

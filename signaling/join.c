@@ -110,11 +110,17 @@ ar_signaling_reply_joined(ArSignaling *s, ArSession *se, const ArMsg *m)
                                     ? "clinic_id"
                                     : "appointment_id");
   json_builder_add_string_value(b, se->claims.visit_id);
+  const char *waiting_state = ar_lobby_joined(s, se);
+  if (waiting_state) {
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, waiting_state);
+  }
   json_builder_set_member_name(b, "grace_seconds");
   json_builder_add_int_value(b, s->opts.grace_seconds);
   json_builder_set_member_name(b, "ice_servers");
   ar_ice_servers_build(s->opts.ice_servers, b, se->participant_id, now);
   ar_signaling_send(se, ar_protocol_finish(b));
+  ar_lobby_welcome(s, se);
 }
 
 static void

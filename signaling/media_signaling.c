@@ -8,7 +8,9 @@ static void
 send_answer(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
 {
   if (ev->error) {
-    ar_signaling_error(s, se, ev->request_id, "bad_sdp", ev->error->message);
+    gboolean full = g_error_matches(ev->error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+    ar_signaling_error(s, se, ev->request_id, full ? "visit_full" : "bad_sdp",
+                       ev->error->message);
     return;
   }
   JsonBuilder *b = ar_protocol_begin("media.answer", ev->request_id);
@@ -60,7 +62,7 @@ verdict(const ArRoomStats *st)
 }
 
 static void
-send_stats(ArSession *se, const ArRoomEvent *ev)
+send_stats(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
 {
   const ArRoomStats *st = &ev->stats;
   JsonBuilder *b = ar_protocol_begin("media.stats", 0);
@@ -77,6 +79,7 @@ send_stats(ArSession *se, const ArRoomEvent *ev)
   json_builder_set_member_name(b, "verdict");
   json_builder_add_string_value(b, verdict(st));
   ar_signaling_send(se, ar_protocol_finish(b));
+  ar_lobby_media_verdict(s, se, verdict(st));
 }
 
 static void
@@ -104,7 +107,7 @@ ar_signaling_room_event(const ArRoomEvent *ev, gpointer user_data)
     send_state(s, se, ev);
     break;
   case AR_ROOM_EVENT_STATS:
-    send_stats(se, ev);
+    send_stats(s, se, ev);
     break;
   case AR_ROOM_EVENT_ROUTER:
     send_router_event(se, ev);
@@ -174,6 +177,7 @@ handle_media_offer(ArSignaling *s, ArSession *se, const ArMsg *m)
   g_autofree char *room = media_room_for(s, se, m);
   if (!room)
     return;
+  p = ar_lobby_media_purpose(s, se, p);
   g_autoptr(GError) error = NULL;
   ArSdpSession *offer = ar_sdp_parse(sdp, &error);
   if (!offer) {

@@ -143,6 +143,7 @@ handle_resume(ArSignaling *s, ArSession *se, const ArMsg *m)
   old->errors = 0;
   old->conn = c;
   g_hash_table_replace(s->sessions, c, old); /* frees se */
+  ar_lobby_resumed(s, old);
   gboolean media = old->media_room != NULL;
   g_autofree char *detail =
       g_strdup_printf("{\"participant\":\"%s\",\"media\":%s}", pid, media ? "true" : "false");

@@ -150,7 +150,7 @@ static const ArSignalingRoute core_routes[] = {
 static const ArSignalingRoute *const route_tables[] = {
     core_routes,       ar_join_routes,   ar_media_routes, ar_accounts_routes,
     ar_invites_routes, ar_resume_routes, ar_visit_routes,
-    ar_scheduler_routes,
+    ar_scheduler_routes, ar_lobby_routes, ar_interpreter_routes,
 };
 
 static void
@@ -242,6 +242,7 @@ on_close(ArWsConn *c, gpointer user_data)
   if (s->limits && se->peer_ip)
     ar_limiter_disconnect(s->limits, se->peer_ip);
   g_clear_pointer(&se->peer_ip, g_free);
+  ar_lobby_session_closed(s, se); /* the waiting room marks a patient away at once */
   /* A participant that drops keeps its place and media for the grace period (resume.c). */
   if (ar_resume_park(s, se)) {
     g_hash_table_steal(s->sessions, c);
@@ -289,6 +290,8 @@ ar_signaling_new(const ArSignalingOptions *opts)
     s->opts.grace_seconds = 60;
   if (s->opts.accounts)
     s->idle_timer = g_timeout_add(IDLE_SWEEP_MS, idle_sweep, s);
+  if (s->store)
+    s->lobby = ar_lobby_new(s, s->opts.grace_seconds);
   return s;
 }
 
@@ -300,6 +303,7 @@ ar_signaling_free(ArSignaling *s)
   if (s->idle_timer)
     g_source_remove(s->idle_timer);
   ar_resume_free_parked(s);
+  g_clear_pointer(&s->lobby, ar_lobby_free);
   g_hash_table_unref(s->by_participant);
   g_hash_table_unref(s->sessions);
   ar_roster_free(s->roster);

@@ -42,5 +42,9 @@ void ar_signaling_drain(ArSignaling *s);
 
 guint ar_signaling_sessions(const ArSignaling *s);
 guint64 ar_signaling_errors(const ArSignaling *s, const char *code);
+/* How far the waiting room's ETAs were from actual starts (recent starts); FALSE without a
+ * waiting room. */
+gboolean ar_signaling_eta_error(const ArSignaling *s, gint64 *samples, gint64 *mae_s,
+                                gint64 *p90_s, gint64 *bias_s, double *in_range);
 /* Every error code counted so far ("bad_json", "rate_limited", ...). */
 GList *ar_signaling_error_codes(const ArSignaling *s);

@@ -38,6 +38,7 @@ struct ArSignaling {
   guint idle_timer;
   GHashTable *parked; /* participant id -> ArSession* (owned) waiting for resume */
   struct ArScheduler *scheduler; /* offers and self-service; NULL until set */
+  struct ArLobby *lobby;      /* waiting room and lobbies (lobby.c), NULL without a store */
 };
 
 typedef void (*ArSignalingHandler)(ArSignaling *s, ArSession *se, const ArMsg *m);
@@ -110,3 +111,31 @@ void ar_resume_free_parked(ArSignaling *s);
 
 /* visit_controls.c */
 extern const ArSignalingRoute ar_visit_routes[];
+/* lobby.c: the waiting room's messages (patients, lobbies) and its session hooks. */
+extern const ArSignalingRoute ar_lobby_routes[];
+struct ArLobby *ar_lobby_new(ArSignaling *s, gint64 grace_s);
+void ar_lobby_free(struct ArLobby *lobby);
+/* After a successful join, before the reply: a patient's connection takes its place in the
+ * waiting room again; returns the state name to report in `joined` (NULL for other roles).
+ * After the reply, welcome sends what the newcomer should see at once: the patient's
+ * queue.update and kept clinic messages, an interpreter's open requests. */
+const char *ar_lobby_joined(ArSignaling *s, ArSession *se);
+void ar_lobby_welcome(ArSignaling *s, ArSession *se);
+void ar_lobby_session_closed(ArSignaling *s, ArSession *se);
+/* visit.end (visit_controls.c): the waiting room marks the visit done and learns its length. */
+void ar_lobby_visit_ended(ArSignaling *s, const char *appointment_id);
+/* A parked participant came back with `resume` (resume.c): as joined + welcome. */
+void ar_lobby_resumed(ArSignaling *s, ArSession *se);
+/* The purpose a media.offer really gets: a guest the clinician wants in the waiting room is
+ * held in a device check (self view) until admitted. */
+ArRoomPurpose ar_lobby_media_purpose(ArSignaling *s, ArSession *se, ArRoomPurpose asked);
+/* The network verdict of a participant's media path (media.stats). */
+void ar_lobby_media_verdict(ArSignaling *s, ArSession *se, const char *verdict);
+struct ArWaitingRoom *ar_lobby_waiting_room(ArSignaling *s);
+/* Audit helper shared by lobby.c and interpreter_pool.c: actor is the session's subject. */
+void ar_lobby_audit(ArSignaling *s, ArSession *se, const char *action, const char *entity_type,
+                    const char *entity_id, const char *outcome, const char *detail);
+
+/* interpreter_pool.c */
+extern const ArSignalingRoute ar_interpreter_routes[];
+void ar_interpreter_pool_joined(ArSignaling *s, ArSession *se);

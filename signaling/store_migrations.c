@@ -113,6 +113,26 @@ static const char *const migrations[] = {
   "  payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
   "  next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT);"
   "CREATE INDEX outbox_due ON notification_outbox(delivered_at, next_attempt_at);",
+  /* 4: the waiting room: each appointment's state today, kept so a restart loses no one's place
+   * (waiting_room.c), the first ETA a patient was shown (eta_*) so its error against started_at
+   * can be reported, and interpreter requests, whose single winner an UPDATE decides. */
+  "CREATE TABLE lobby_state ("
+  "  appointment_id TEXT PRIMARY KEY REFERENCES appointment(id),"
+  "  state TEXT NOT NULL CHECK (state IN ('not_arrived','checking_devices','ready','away',"
+  "    'in_visit','done','no_show')),"
+  "  arrived_at INTEGER NOT NULL DEFAULT 0, ready_at INTEGER NOT NULL DEFAULT 0,"
+  "  early INTEGER NOT NULL DEFAULT 0, network TEXT NOT NULL DEFAULT 'unknown',"
+  "  devices INTEGER NOT NULL DEFAULT 0,"
+  "  started_at INTEGER NOT NULL DEFAULT 0, ended_at INTEGER NOT NULL DEFAULT 0,"
+  "  interpreter_language TEXT, interpreter_id TEXT,"
+  "  eta INTEGER NOT NULL DEFAULT 0, eta_low INTEGER NOT NULL DEFAULT 0,"
+  "  eta_high INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,"
+  "  guests TEXT NOT NULL DEFAULT 'direct' CHECK (guests IN ('direct','waiting')));"
+  "CREATE TABLE interpreter_request ("
+  "  id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL REFERENCES appointment(id),"
+  "  language TEXT NOT NULL, requested_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('open','assigned','cancelled')),"
+  "  interpreter_id TEXT, answered_at INTEGER);",
 };
 
 const char *const *

@@ -221,6 +221,7 @@ handle_visit_end(ArSignaling *s, ArSession *se, const ArMsg *m)
   EndCtx ctx = {s, se};
   ar_roster_foreach(s->roster, ap, end_one, &ctx);
   ar_signaling_audit(s, se->claims.subject_id, "visit.end", "appointment", ap, "success", NULL);
+  ar_lobby_visit_ended(s, ap);
   ar_signaling_ok(se, m->id);
 }
 

@@ -2,7 +2,6 @@
  * polls out goes to the transports. Nothing here decides forwarding. */
 #include "room.h"
 #include "room_router.h"
-#include "router.h"
 
 #include <json-glib/json-glib.h>
 #include <openssl/rand.h>
@@ -175,16 +174,16 @@ participant_get(ArRoom *room, const char *id, GError **error)
     g_free(p);
     return NULL;
   }
-  g_hash_table_insert(room->participants, p->id, p);
   p->peer = ar_room_router_add(room->router, p->id, p->transport);
   if (!p->peer) {
-    /* The router holds AR_ROUTER_MAX_PARTICIPANTS; without a peer every later call would
-     * dereference NULL (found by the soak test: the 17th join of one link crashed the server). */
-    g_hash_table_remove(room->participants, id);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "this visit is full (%d participants)",
-                AR_ROUTER_MAX_PARTICIPANTS);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                "this visit is full: at most 8 participants have media at once");
+    ar_transport_free(p->transport);
+    g_free(p->id);
+    g_free(p);
     return NULL;
   }
+  g_hash_table_insert(room->participants, p->id, p);
   return p;
 }
 

@@ -275,6 +275,18 @@ ar_router_subscribe(ArRouter *r, const ArRouterSubscriptionConfig *sc, gint64 no
   if (video && r->parts[sc->subscriber].audio_only)
     ar_forwarder_set_audio_only(&s->fwd, TRUE);
   ar_munger_init(&s->munger, t->cfg.clock_rate);
+  RouterParticipant *sp = &r->parts[sc->subscriber];
+  for (guint i = 0; i < G_N_ELEMENTS(sp->ended); i++) {
+    if (sp->ended[i].ssrc != sc->ssrc || !sp->ended[i].state.started)
+      continue;
+    ArMungerEntry *map = s->munger.map;
+    s->munger = sp->ended[i].state;
+    s->munger.map = map;
+    s->munger.src = ~s->munger.src; /* the first packet starts a segment that continues it */
+    s->munger.clock_rate = t->cfg.clock_rate ? t->cfg.clock_rate : 90000;
+    sp->ended[i].ssrc = 0;
+    break;
+  }
   t->subs[t->n_subs++] = idx;
   r->now_us = MAX(r->now_us, now_us);
   gint kl = ar_forwarder_keyframe_layer(&s->fwd, t->active_mask);
@@ -295,6 +307,13 @@ ar_router_unsubscribe(ArRouter *r, gint sub)
       t->subs[i] = t->subs[--t->n_subs];
       break;
     }
+  }
+  if (s->munger.started) {
+    RouterParticipant *sp = &r->parts[s->cfg.subscriber];
+    guint k = sp->ended_next++ % G_N_ELEMENTS(sp->ended);
+    sp->ended[k].ssrc = s->cfg.ssrc;
+    sp->ended[k].state = s->munger;
+    sp->ended[k].state.map = NULL;
   }
   ar_munger_clear(&s->munger);
   s->used = FALSE;

@@ -62,6 +62,14 @@ typedef struct {
   gboolean has_down;
   guint8 down_fraction; /* from its latest report block about our streams */
   gint64 down_jitter_us;
+  /* Where the outgoing streams of ended subscriptions stopped, by SSRC: a new subscription on
+   * the same receive slot (admit reuses the echo's m-line) continues the sequence numbers,
+   * timestamps and picture ids, or the receiver drops its packets as old. */
+  struct {
+    guint32 ssrc;
+    ArMunger state; /* map NULL: scalars only */
+  } ended[4];
+  guint ended_next;
 } RouterParticipant;
 
 typedef enum { Q_RTP, Q_RTX, Q_SR, Q_RR, Q_NACK, Q_KEYFRAME, Q_EVENT } RouterQueueKind;

@@ -39,7 +39,10 @@ export class WrtcPeer {
         let last = 0;
         s.onframe = () => {
           const now = Date.now();
-          if (last && this.measuring) this.maxGapMs = Math.max(this.maxGapMs || 0, now - last);
+          if (last && this.measuring) {
+            this.maxGapMs = Math.max(this.maxGapMs || 0, now - last);
+            if (now - last > 1000) this.freezes = (this.freezes || 0) + 1;
+          }
           last = now;
           this.frames++;
           this.framesByTrack.set(key, (this.framesByTrack.get(key) || 0) + 1);

@@ -20,7 +20,7 @@ await new Promise((r) => setTimeout(r, 3000)); // ICE, DTLS, first keyframe
 for (const p of peers) { p.start = p.peer.frames; p.peer.measuring = true; p.peer.maxGapMs = 0; }
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const result = peers.map((p) => ({ who: p.who, frames: p.peer.frames - p.start, maxGapMs: p.peer.maxGapMs,
-  energy: p.peer.energy }));
+  freezes: p.peer.freezes || 0, energy: p.peer.energy }));
 for (const p of peers) { p.peer.close(); p.ws.ws.terminate(); }
 await server.stop();
 console.log(JSON.stringify({ seconds, result }));
