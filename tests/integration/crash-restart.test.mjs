@@ -1,10 +1,10 @@
 // Issue 12, crash: kill -9 during heavy activity, restart on the same state directory. Every
 // action the server acknowledged before the kill must be in the store afterwards, the audit
 // hash chain must verify, and clients must rejoin with the links they had.
-// What "heavy activity" can include is what exists on this branch: many WebSocket clients
-// joining (each join commits an audit event and, for single-use links, a token use before the
-// reply), refused joins (audited too), and a visit with media flowing. Check-ins, offer
-// confirmations and recordings join this test as they land.
+// Heavy activity here: many WebSocket clients joining (each join commits an audit event and,
+// for single-use links, a token use before the reply), refused joins (audited too), the
+// patient's check-in with consent (lobby.checkin), and a visit with media flowing. Offer
+// confirmations (HTTP, from offer links) and recordings are not in it yet.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -50,6 +50,8 @@ test('kill -9 under load loses no acknowledged record; the audit chain verifies;
   // A visit with media flowing throughout.
   const ws = new SignalingClient(server.wsUrl); await ws.opened;
   assert.equal((await ws.request('join', { token: server.links.patient.token })).type, 'joined');
+  const checkin = await ws.request('checkin', { consent: true });
+  assert.equal(checkin.type, 'checked_in', JSON.stringify(checkin));
   const peer = new WrtcPeer();
   await peer.connect(ws, 'device_check');
   await peer.waitMedia(10, 10000);
@@ -92,6 +94,9 @@ test('kill -9 under load loses no acknowledged record; the audit chain verifies;
   assert.equal(lost.length, 0, `acknowledged joins lost: ${lost.slice(0, 5).map((a) => a.participant)}`);
   assert.ok(refusedLogged >= refused.length, `refusals lost: ${refusedLogged} < ${refused.length}`);
   assert.equal(sql(db, 'PRAGMA integrity_check'), 'ok');
+  // The acknowledged check-in (with its consent) is there too.
+  assert.ok(Number(sql(db, "SELECT count(*) FROM audit_event WHERE action='lobby.checkin' AND outcome='success'")) >= 1,
+    'the check-in was lost');
 
   // The hash chain verifies, with the server running.
   const v = await runAnteroom(['--verify-audit', db]);
