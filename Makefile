@@ -3,9 +3,11 @@
 #   make check   install what is missing, build, and run every test; ends with "N passed, N failed"
 #   make fuzz    run every libFuzzer target for SECONDS_PER_TARGET (default 600) seconds and
 #                append the figures to tests/fuzz/RESULTS.md (FUZZ_ARGS="--merge" keeps finds)
+#   make soak    30 minutes of 50 participants joining and leaving with media; fails on a crash
+#                or RSS growth of 5 % or more after warm-up (SOAK_MINUTES, SOAK_VISITS)
 BUILD ?= build
 
-.PHONY: demo check fuzz build deps deps-test clean
+.PHONY: demo check fuzz soak build deps deps-test clean
 
 demo: deps build
 	./$(BUILD)/anteroom --demo
@@ -19,6 +21,9 @@ build:
 
 fuzz: deps-test
 	scripts/fuzz.sh $(FUZZ_ARGS)
+
+soak: deps-test build
+	scripts/soak.sh $(BUILD)
 
 deps:
 	scripts/deps.sh build
