@@ -157,6 +157,10 @@ media_room_for(ArSignaling *s, ArSession *se, const ArMsg *m)
     ar_signaling_error(s, se, m->id, "not_found", "no such appointment in your clinic");
     return NULL;
   }
+  /* A clinician whose media is in a visit is one of its participants (chat, roster, controls)
+   * without a separate visit.join. */
+  if (g_strcmp0(se->appointment_id, appointment) != 0)
+    ar_signaling_enter_visit(s, se, appointment);
   return g_strdup(appointment);
 }
 
