@@ -302,6 +302,26 @@ ar_lobby_welcome(ArSignaling *s, ArSession *se)
     ar_ws_conn_send(se->conn, g_ptr_array_index(kept, i), -1);
 }
 
+static void open_slot(ArSignaling *s, const char *appointment_id, ArOfferReason reason);
+
+/* Booked time left when a visit ends: worth offering when at least this much remains. */
+#define EARLY_FINISH_MIN_S (5 * 60)
+
+static gint64
+appointment_end(ArSignaling *s, const char *appointment_id)
+{
+  sqlite3_stmt *st =
+      ar_store_prepare(s->store, "SELECT end_ts FROM appointment WHERE id = ?", NULL);
+  gint64 end = 0;
+  if (st) {
+    sqlite3_bind_text(st, 1, appointment_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+      end = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+  }
+  return end;
+}
+
 void
 ar_lobby_visit_ended(ArSignaling *s, const char *appointment_id)
 {
@@ -312,6 +332,9 @@ ar_lobby_visit_ended(ArSignaling *s, const char *appointment_id)
   if (e && e->state == AR_QUEUE_STATE_IN_VISIT &&
       !ar_waiting_room_end(s->lobby->wr, appointment_id, now_unix(), &error))
     g_warning("waiting room: %s", error->message);
+  /* An early finish frees the rest of the booked time for someone on the waiting list. */
+  if (appointment_end(s, appointment_id) - now_unix() >= EARLY_FINISH_MIN_S)
+    open_slot(s, appointment_id, AR_OFFER_REASON_EARLY_FINISH);
 }
 
 void
@@ -663,7 +686,7 @@ handle_message(ArSignaling *s, ArSession *se, const ArMsg *m)
 
 /* A no-show's slot goes to the waiting list (the scheduler offers it). */
 static void
-open_slot(ArSignaling *s, const char *appointment_id)
+open_slot(ArSignaling *s, const char *appointment_id, ArOfferReason reason)
 {
   if (!s->scheduler)
     return;
@@ -677,8 +700,8 @@ open_slot(ArSignaling *s, const char *appointment_id)
     slot = g_strdup((const char *)sqlite3_column_text(st, 0));
   sqlite3_reset(st);
   g_autoptr(GError) error = NULL;
-  if (slot && !ar_scheduler_slot_opened(s->scheduler, slot, AR_OFFER_REASON_NOSHOW, &error))
-    g_warning("no-show slot not offered: %s", error->message);
+  if (slot && !ar_scheduler_slot_opened(s->scheduler, slot, reason, &error))
+    g_warning("freed slot not offered: %s", error->message);
 }
 
 static void
@@ -698,7 +721,7 @@ handle_noshow(ArSignaling *s, ArSession *se, const ArMsg *m)
     return;
   }
   ar_signaling_ok(se, m->id);
-  open_slot(s, id);
+  open_slot(s, id, AR_OFFER_REASON_NOSHOW);
 }
 
 static void
