@@ -541,6 +541,18 @@ on_timer(gpointer user_data)
 
 /* ---- rebuilding from the store ---------------------------------------------------------- */
 
+#define WAITLIST_COLUMNS 9
+
+/* A row may hold NULL columns (any practitioner): g_strfreev would stop at the first one. */
+static void
+free_row(gpointer p)
+{
+  char **r = p;
+  for (int i = 0; i < WAITLIST_COLUMNS; i++)
+    g_free(r[i]);
+  g_free(r);
+}
+
 static gboolean
 load_waitlist(ArScheduler *s, gint64 now_us, GError **error)
 {
@@ -553,10 +565,10 @@ load_waitlist(ArScheduler *s, gint64 now_us, GError **error)
       error);
   if (!st)
     return FALSE;
-  GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+  GPtrArray *rows = g_ptr_array_new_with_free_func(free_row);
   while (sqlite3_step(st) == SQLITE_ROW) {
-    char **r = g_new0(char *, 10);
-    for (int i = 0; i < 9; i++)
+    char **r = g_new0(char *, WAITLIST_COLUMNS + 1);
+    for (int i = 0; i < WAITLIST_COLUMNS; i++)
       r[i] = g_strdup((const char *)sqlite3_column_text(st, i));
     g_ptr_array_add(rows, r);
   }
