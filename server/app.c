@@ -197,18 +197,29 @@ media_metrics(ArApp *app, GString *out)
   }
 }
 
+/* One counter family labelled by a set of keys (error codes, stop reasons), in sorted order so
+ * successive scrapes list them the same way. Takes the key list. */
+static void
+labelled_counters(GString *out, const char *name, const char *help, const char *label,
+                  GList *keys, guint64 (*count)(const ArSignaling *, const char *),
+                  const ArSignaling *s)
+{
+  ar_metrics_family(out, name, "counter", help);
+  keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
+  for (GList *l = keys; l; l = l->next) {
+    g_autofree char *labels = g_strdup_printf("%s=\"%s\"", label, (const char *)l->data);
+    ar_metrics_sample(out, name, labels, (double)count(s, l->data));
+  }
+  g_list_free(keys);
+}
+
 static void
 signaling_metrics(ArApp *app, GString *out)
 {
-  ar_metrics_family(out, "anteroom_signaling_errors_total", "counter",
-                    "Error replies sent to signaling clients, by code.");
-  g_autoptr(GList) codes = ar_signaling_error_codes(app->signaling);
-  codes = g_list_sort(codes, (GCompareFunc)g_strcmp0);
-  for (GList *l = codes; l; l = l->next) {
-    g_autofree char *labels = g_strdup_printf("code=\"%s\"", (const char *)l->data);
-    ar_metrics_sample(out, "anteroom_signaling_errors_total", labels,
-                      (double)ar_signaling_errors(app->signaling, l->data));
-  }
+  labelled_counters(out, "anteroom_signaling_errors_total",
+                    "Error replies sent to signaling clients, by code.", "code",
+                    ar_signaling_error_codes(app->signaling), ar_signaling_errors,
+                    app->signaling);
 }
 
 /* How honest the waiting room's ETAs were: actual start minus the first ETA a ready patient saw. */
@@ -235,15 +246,10 @@ waiting_metrics(ArApp *app, GString *out)
 static void
 recording_metrics(ArApp *app, GString *out)
 {
-  ar_metrics_family(out, "anteroom_recordings_stopped_total", "counter",
-                    "Recordings ended, by reason (disk_full and error are failures).");
-  g_autoptr(GList) reasons = ar_signaling_recording_stop_reasons(app->signaling);
-  reasons = g_list_sort(reasons, (GCompareFunc)g_strcmp0);
-  for (GList *l = reasons; l; l = l->next) {
-    g_autofree char *labels = g_strdup_printf("reason=\"%s\"", (const char *)l->data);
-    ar_metrics_sample(out, "anteroom_recordings_stopped_total", labels,
-                      (double)ar_signaling_recording_stops(app->signaling, l->data));
-  }
+  labelled_counters(out, "anteroom_recordings_stopped_total",
+                    "Recordings ended, by reason (disk_full and error are failures).", "reason",
+                    ar_signaling_recording_stop_reasons(app->signaling),
+                    ar_signaling_recording_stops, app->signaling);
 }
 
 static void
