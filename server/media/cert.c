@@ -1,5 +1,6 @@
 /* Certificates for DTLS and HTTPS; see cert.h. */
 #include "cert.h"
+#include "openssl_error.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -22,20 +23,6 @@ GQuark
 ar_cert_error_quark(void)
 {
   return g_quark_from_static_string("ar-cert-error-quark");
-}
-
-/* The most recent OpenSSL error as text for a GError, and an empty thread error queue after it:
- * the queue is per thread and a stale entry would be blamed on the next TLS connection. */
-static const char *
-openssl_reason(char *buf, gsize size)
-{
-  unsigned long e = ERR_peek_last_error();
-  if (e == 0)
-    g_strlcpy(buf, "no detail", size);
-  else
-    ERR_error_string_n(e, buf, size);
-  ERR_clear_error();
-  return buf;
 }
 
 static char *
@@ -63,7 +50,7 @@ cert_new(X509 *x509, EVP_PKEY *pkey, GError **error)
   if (!fp) {
     char why[256];
     g_set_error(error, AR_CERT_ERROR, AR_CERT_ERROR_GENERATE, "cannot hash certificate: %s",
-                openssl_reason(why, sizeof why));
+                ar_openssl_reason(why, sizeof why));
     X509_free(x509);
     EVP_PKEY_free(pkey);
     return NULL;
@@ -125,7 +112,7 @@ ar_cert_generate(const char *common_name, GError **error)
     char why[256];
     g_set_error(error, AR_CERT_ERROR, AR_CERT_ERROR_GENERATE,
                 "cannot generate a certificate for \"%s\": %s", common_name,
-                openssl_reason(why, sizeof why));
+                ar_openssl_reason(why, sizeof why));
     X509_free(x509);
     EVP_PKEY_free(pkey);
     return NULL;
@@ -167,7 +154,7 @@ ar_cert_load(const char *cert_pem_path, const char *key_pem_path, GError **error
   if (!x509) {
     g_set_error(error, AR_CERT_ERROR, AR_CERT_ERROR_PARSE,
                 "certificate file \"%s\" holds no PEM certificate (%s)", cert_pem_path,
-                openssl_reason(why, sizeof why));
+                ar_openssl_reason(why, sizeof why));
     return NULL;
   }
 
@@ -185,7 +172,7 @@ ar_cert_load(const char *cert_pem_path, const char *key_pem_path, GError **error
   if (!pkey) {
     g_set_error(error, AR_CERT_ERROR, AR_CERT_ERROR_PARSE,
                 "private key file \"%s\" holds no unencrypted PEM private key (%s)", key_pem_path,
-                openssl_reason(why, sizeof why));
+                ar_openssl_reason(why, sizeof why));
     X509_free(x509);
     return NULL;
   }

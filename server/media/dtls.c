@@ -1,5 +1,6 @@
 /* DTLS-SRTP endpoint over OpenSSL memory BIOs; see dtls.h for the contract and the clock caveat. */
 #include "dtls.h"
+#include "openssl_error.h"
 
 #include "bytes.h"
 
@@ -71,18 +72,6 @@ GQuark
 ar_dtls_error_quark(void)
 {
   return g_quark_from_static_string("ar-dtls-error-quark");
-}
-
-static const char *
-openssl_reason(char *buf, gsize size)
-{
-  unsigned long e = ERR_peek_last_error();
-  if (e == 0)
-    g_strlcpy(buf, "no detail", size);
-  else
-    ERR_error_string_n(e, buf, size);
-  ERR_clear_error();
-  return buf;
 }
 
 /* ---- verification -------------------------------------------------------------------------- */
@@ -183,7 +172,7 @@ ar_dtls_context_new_with_profiles(ArCert *cert, const char *srtp_profiles, GErro
 
 fail:
   g_set_error(error, AR_DTLS_ERROR, AR_DTLS_ERROR_CONTEXT, "DTLS context (%s): %s", step,
-              openssl_reason(why, sizeof why));
+              ar_openssl_reason(why, sizeof why));
   SSL_CTX_free(ctx);
   return NULL;
 }
@@ -231,7 +220,7 @@ ar_dtls_new_with_context(ArDtlsContext *ctx, ArDtlsRole role, const char *remote
   BIO *wbio = rbio ? BIO_new(BIO_s_mem()) : NULL;
   if (!wbio) {
     g_set_error(error, AR_DTLS_ERROR, AR_DTLS_ERROR_SSL, "cannot create DTLS connection: %s",
-                openssl_reason(why, sizeof why));
+                ar_openssl_reason(why, sizeof why));
     BIO_free(rbio);
     SSL_free(ssl);
     return NULL;
@@ -309,7 +298,7 @@ fail_from_openssl(ArDtls *d)
 {
   char why[160];
   gboolean timed_out = ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_READ_TIMEOUT_EXPIRED;
-  openssl_reason(why, sizeof why);
+  ar_openssl_reason(why, sizeof why);
   if (d->fingerprint_mismatch)
     fail(d, AR_DTLS_FAIL_FINGERPRINT_MISMATCH, "peer certificate does not match its fingerprint");
   else if (timed_out)
@@ -366,7 +355,7 @@ on_handshake_done(ArDtls *d)
   if (!SSL_export_keying_material(d->ssl, d->keying_material, len, SRTP_EXPORTER_LABEL,
                                   strlen(SRTP_EXPORTER_LABEL), NULL, 0, 0)) {
     char why[160];
-    fail(d, AR_DTLS_FAIL_HANDSHAKE, openssl_reason(why, sizeof why));
+    fail(d, AR_DTLS_FAIL_HANDSHAKE, ar_openssl_reason(why, sizeof why));
     return;
   }
   d->srtp_profile = p->name;
