@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from './anteroom.mjs';
-import WebSocket from 'ws';
+import { SignalingClient } from './ws.mjs';
 
 export const ROLES = { patient: 1, clinician: 2, interpreter: 3, caregiver: 4, staff: 5 };
 
@@ -75,56 +75,8 @@ export async function login(server, login, password) {
   return { ...r, setCookie, cookie, json: r.body ? JSON.parse(r.body) : null };
 }
 
-// lib/ws.mjs's SignalingClient plus request headers (Cookie) and every message kept in order.
-export class IdClient {
-  constructor(url, { origin, headers } = {}) {
-    this.ws = new WebSocket(url, { rejectUnauthorized: false, origin, headers });
-    this.nextId = 1; this.pending = new Map(); this.events = []; this.waiters = []; this.all = [];
-    this.opened = new Promise((res, rej) => {
-      this.ws.once('open', res);
-      this.ws.once('error', rej);
-      this.ws.once('unexpected-response', (_q, r) => rej(new Error(`HTTP ${r.statusCode}`)));
-    });
-    this.ws.on('error', () => {});
-    this.closed = new Promise((res) => this.ws.once('close', (code, reason) =>
-      res({ code, reason: reason.toString() })));
-    this.ws.on('message', (d) => this.#onMessage(d.toString()));
-  }
-
-  #onMessage(text) {
-    const msg = JSON.parse(text);
-    this.all.push(msg);
-    if (msg.id && this.pending.has(msg.id)) { this.pending.get(msg.id)(msg); this.pending.delete(msg.id); return; }
-    this.events.push(msg);
-    for (const w of [...this.waiters]) {
-      if (w.pred(msg)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.res(msg); }
-    }
-  }
-
-  request(type, fields = {}, timeoutMs = 5000) {
-    const id = this.nextId++;
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => { this.pending.delete(id); rej(new Error(`no reply to ${type}`)); }, timeoutMs);
-      this.pending.set(id, (m) => { clearTimeout(t); res(m); });
-      this.ws.send(JSON.stringify({ type, id, ...fields }));
-    });
-  }
-
-  sendRaw(text) { this.ws.send(text); }
-
-  waitFor(pred, timeoutMs = 5000) {
-    const seen = this.events.find(pred);
-    if (seen) { this.events.splice(this.events.indexOf(seen), 1); return Promise.resolve(seen); }
-    return new Promise((res, rej) => {
-      const w = { pred, res: (m) => { clearTimeout(t); this.events.splice(this.events.indexOf(m), 1); res(m); } };
-      const t = setTimeout(() => { this.waiters.splice(this.waiters.indexOf(w), 1); rej(new Error('timed out waiting for event')); }, timeoutMs);
-      this.waiters.push(w);
-    });
-  }
-
-  close() { this.ws.close(); return this.closed; }
-  kill() { this.ws.terminate(); return this.closed; }
-}
+// The identity tests' client is lib/ws.mjs's, which takes request headers (a Cookie).
+export const IdClient = SignalingClient;
 
 // A signaling client that has joined with token (or, with token null, by its cookie).
 export async function joinedClient(server, token, { headers } = {}) {

@@ -1,18 +1,22 @@
 // A small promise-based signaling client over the `ws` package (Node 20 has no WebSocket).
+// `headers` adds request headers (a session Cookie); `all` keeps every message in order.
 import WebSocket from 'ws';
 
 export class SignalingClient {
-  constructor(url, { origin } = {}) {
-    this.ws = new WebSocket(url, { rejectUnauthorized: false, origin });
+  constructor(url, { origin, headers } = {}) {
+    this.ws = new WebSocket(url, { rejectUnauthorized: false, origin, headers });
     this.nextId = 1;
     this.pending = new Map();
     this.events = [];
     this.waiters = [];
+    this.all = [];
     this.opened = new Promise((res, rej) => {
       this.ws.once('open', res);
       this.ws.once('error', rej);
       this.ws.once('unexpected-response', (_req, resp) => rej(new Error(`HTTP ${resp.statusCode}`)));
     });
+    // A refused upgrade is reported through `opened`; later socket errors end in `closed`.
+    this.ws.on('error', () => {});
     this.closed = new Promise((res) => this.ws.once('close', (code, reason) =>
       res({ code, reason: reason.toString() })));
     this.ws.on('message', (data) => this.#onMessage(data.toString()));
@@ -20,6 +24,7 @@ export class SignalingClient {
 
   #onMessage(text) {
     const msg = JSON.parse(text);
+    this.all.push(msg);
     if (msg.id && this.pending.has(msg.id)) {
       this.pending.get(msg.id)(msg);
       this.pending.delete(msg.id);
@@ -55,4 +60,6 @@ export class SignalingClient {
   }
 
   close() { this.ws.close(); return this.closed; }
+  // Drops the TCP connection without a close frame, as a phone losing its network does.
+  kill() { this.ws.terminate(); return this.closed; }
 }
