@@ -87,10 +87,11 @@ export const inboundStats = (page) => page.evaluate(async () => {
   return out;
 });
 
-// Runs the offer/answer and trickle exchange for one page over a joined SignalingClient.
-export async function negotiate(page, client, purpose) {
+// Runs the offer/answer and trickle exchange for one page over a joined SignalingClient;
+// `fields` go into the media.offer (a clinician's appointment_id, say).
+export async function negotiate(page, client, purpose, fields = {}) {
   const sdp = await createOffer(page);
-  const reply = await client.request('media.offer', { purpose, sdp }, 10000);
+  const reply = await client.request('media.offer', { purpose, sdp, ...fields }, 10000);
   if (reply.type !== 'media.answer') throw new Error(`media.offer failed: ${JSON.stringify(reply)}`);
   await setAnswer(page, reply.sdp);
   const stop = { done: false };

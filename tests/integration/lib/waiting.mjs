@@ -104,39 +104,5 @@ export async function lobbyEntry(c, id, pred = () => true, timeoutMs = 5000) {
   }
 }
 
-// Offer/answer and trickle for a page peer (window.__peer as lib/page-peer.mjs and
-// lib/color-peer.mjs make it) with extra media.offer fields
-// (a clinician names the appointment whose room to join). Returns { stop }.
-const createOffer = (page) => page.evaluate(async () => {
-  const offer = await window.__peer.pc.createOffer();
-  await window.__peer.pc.setLocalDescription(offer);
-  return offer.sdp;
-});
-const setAnswer = (page, sdp) => page.evaluate((sdp) =>
-  window.__peer.pc.setRemoteDescription({ type: 'answer', sdp }), sdp);
-const addCandidate = (page, c) => page.evaluate((c) =>
-  window.__peer.pc.addIceCandidate(c.candidate ? { candidate: c.candidate, sdpMid: c.mid } : null), c);
-const takeCandidates = (page) => page.evaluate(() => window.__peer.candidates.splice(0));
-
-export async function negotiateIn(page, client, purpose, fields = {}) {
-  const sdp = await createOffer(page);
-  const reply = await client.request('media.offer', { purpose, sdp, ...fields }, 10000);
-  if (reply.type !== 'media.answer') throw new Error(`media.offer failed: ${JSON.stringify(reply)}`);
-  await setAnswer(page, reply.sdp);
-  const stop = { done: false };
-  const pump = (async () => {
-    while (!stop.done) {
-      for (const c of await takeCandidates(page)) {
-        await client.request('media.candidate', c ? { candidate: c.candidate, mid: c.sdpMid ?? '0' } : { candidate: '' });
-      }
-      for (;;) {
-        const ev = client.events.find((m) => m.type === 'media.candidate');
-        if (!ev) break;
-        client.events.splice(client.events.indexOf(ev), 1);
-        await addCandidate(page, ev);
-      }
-      await new Promise((r) => setTimeout(r, 30));
-    }
-  })();
-  return { stop: async () => { stop.done = true; await pump; } };
-}
+// Offer/answer and trickle for a page peer (lib/page-peer.mjs), with extra media.offer fields.
+export { negotiate as negotiateIn } from './page-peer.mjs';
