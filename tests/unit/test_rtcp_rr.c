@@ -1,6 +1,7 @@
 /* Unit tests for the RTCP receiver report and the report block codec. */
 #include <string.h>
 
+#include "rtcp_asserts.h"
 #include "rtcp_rr.h"
 
 /* pion/rtcp receiver_report_test.go "valid" (also the first packet of pion's realPacket dump). */
@@ -8,19 +9,6 @@ static const guint8 rr_pkt[] = {
     0x81, 0xc9, 0x00, 0x07, 0x90, 0x2f, 0x9e, 0x2e, 0xbc, 0x5e, 0x9a, 0x40, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x46, 0xe1, 0x00, 0x00, 0x01, 0x11, 0x09, 0xf3, 0x64, 0x32, 0x00, 0x02, 0x4a, 0x79,
 };
-
-/* Field by field: the struct has padding bytes that memcmp would compare. */
-static void
-assert_block_eq(const ArRtcpReportBlock *a, const ArRtcpReportBlock *b)
-{
-  g_assert_cmpuint(a->ssrc, ==, b->ssrc);
-  g_assert_cmpuint(a->fraction_lost, ==, b->fraction_lost);
-  g_assert_cmpint(a->cumulative_lost, ==, b->cumulative_lost);
-  g_assert_cmpuint(a->highest_seq, ==, b->highest_seq);
-  g_assert_cmpuint(a->jitter, ==, b->jitter);
-  g_assert_cmpuint(a->lsr, ==, b->lsr);
-  g_assert_cmpuint(a->dlsr, ==, b->dlsr);
-}
 
 static void
 test_parse_known(void)

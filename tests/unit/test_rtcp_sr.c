@@ -2,6 +2,7 @@
  * byte-exact, round trips, and refusals. */
 #include <string.h>
 
+#include "rtcp_asserts.h"
 #include "rtcp_sr.h"
 
 /* pion/rtcp sender_report_test.go "valid": SR with one report block. pion's per-type decoder
@@ -12,19 +13,6 @@ static const guint8 sr_pkt[] = {
     0x00, 0x02, 0xbc, 0x5e, 0x9a, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
     0xe1, 0x00, 0x00, 0x01, 0x11, 0x09, 0xf3, 0x64, 0x32, 0x00, 0x02, 0x4a, 0x79,
 };
-
-/* Field by field: the struct has padding bytes that memcmp would compare. */
-static void
-assert_block_eq(const ArRtcpReportBlock *a, const ArRtcpReportBlock *b)
-{
-  g_assert_cmpuint(a->ssrc, ==, b->ssrc);
-  g_assert_cmpuint(a->fraction_lost, ==, b->fraction_lost);
-  g_assert_cmpint(a->cumulative_lost, ==, b->cumulative_lost);
-  g_assert_cmpuint(a->highest_seq, ==, b->highest_seq);
-  g_assert_cmpuint(a->jitter, ==, b->jitter);
-  g_assert_cmpuint(a->lsr, ==, b->lsr);
-  g_assert_cmpuint(a->dlsr, ==, b->dlsr);
-}
 
 static void
 test_parse_known(void)
