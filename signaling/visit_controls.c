@@ -1,7 +1,8 @@
 /* In-visit controls: a clinician entering a visit, chat, mute (enforced by the router for
- * audio), removing a participant and ending the visit. Who may send what is decided in roles.c; here we check the target: the
- * participant must be in the caller's own visit, or it is `not_found` (never "forbidden", so
- * ids of other visits cannot be probed). Chat text is PHI: it is relayed, never logged. */
+ * audio), removing a participant and ending the visit. Who may send what is decided in roles.c;
+ * here we check the target: the participant must be in the caller's own visit, or it is
+ * `not_found` (never "forbidden", so ids of other visits cannot be probed). Chat text is PHI: it
+ * is relayed, never logged. */
 #include "signaling_private.h"
 
 #include <string.h>
