@@ -557,6 +557,13 @@ ar_app_reload(ArApp *app)
     g_warning("reload: %s", error->message);
   else
     g_message("reload: TLS certificate reloaded");
+  /* Keys rotated or retired by `anteroom --rotate-link-key` / `--retire-link-key`. */
+  g_autoptr(GError) key_error = NULL;
+  if (!ar_token_keyring_reload(app->keys, &key_error))
+    g_warning("reload: keeping the link-token keyring: %s", key_error->message);
+  else
+    g_message("reload: link-token keyring: active key %u, %u keys",
+              ar_token_keyring_active_id(app->keys), ar_token_keyring_size(app->keys));
 }
 
 const ArConfig *

@@ -5,6 +5,7 @@
 #include "ar_build_config.h"
 #include "audit_cli.h"
 #include "config.h"
+#include "keys_cli.h"
 #include "log.h"
 
 #include "demo.h"
@@ -25,6 +26,8 @@ typedef struct {
   char *verify_audit_path;
   gboolean version;
   gboolean demo;
+  gboolean rotate_link_key;
+  char *retire_link_key;
 } Options;
 
 static gboolean
@@ -169,6 +172,13 @@ main(int argc, char **argv)
     {"verify-audit", 0, 0, G_OPTION_ARG_FILENAME, &o.verify_audit_path,
      "Check the audit log's hash chain in a database and exit (0 ok, 1 broken, 2 unreadable)",
      "DB"},
+    {"rotate-link-key", 0, 0, G_OPTION_ARG_NONE, &o.rotate_link_key,
+     "Make a new link-signing key the active one (older keys still verify) and exit; a running "
+     "server applies it on SIGHUP",
+     NULL},
+    {"retire-link-key", 0, 0, G_OPTION_ARG_STRING, &o.retire_link_key,
+     "Remove a link-signing key: links signed with it stop working (SIGHUP a running server)",
+     "ID"},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
     {"demo", 0, 0, G_OPTION_ARG_NONE, &o.demo,
      "Run with a fresh demo clinic (state in ./state/demo) and print links to try it", NULL},
@@ -194,6 +204,14 @@ main(int argc, char **argv)
   if (!cfg) {
     fprintf(stderr, "anteroom: %s\n", error->message);
     return EXIT_CONFIG;
+  }
+  if (o.rotate_link_key || o.retire_link_key) {
+    int rc = o.rotate_link_key ? ar_keys_cli_rotate(cfg, stdout, stderr)
+                               : ar_keys_cli_retire(cfg, o.retire_link_key, stdout, stderr);
+    ar_config_free(cfg);
+    g_free(o.config_path);
+    g_free(o.retire_link_key);
+    return rc;
   }
   if (o.demo) {
     apply_demo_defaults(cfg, o.config_path != NULL);

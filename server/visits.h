@@ -27,6 +27,10 @@ void ar_visits_candidate(ArVisits *v, const char *room_id, const char *participa
  * FALSE when the participant has no media in that room. */
 gboolean ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *participant_id,
                                ArRoomPurpose purpose);
+/* Server-enforced mute of the participant's audio: the room stops forwarding it (and keeps
+ * that across renegotiation and reloads) until unmuted. FALSE when it has no media there. */
+gboolean ar_visits_set_muted(ArVisits *v, const char *room_id, const char *participant_id,
+                             gboolean muted);
 gboolean ar_visits_has_media(const ArVisits *v, const char *room_id, const char *participant_id);
 
 /* Records the visit in room_id into `path` (see ar_room_record_start; `pipelines` is an

@@ -341,6 +341,42 @@ ar_token_keyring_load_or_create(const char *path, GError **error)
   return g_steal_pointer(&kr);
 }
 
+gboolean
+ar_token_keyring_reload(ArTokenKeyring *kr, GError **error)
+{
+  if (!kr->path)
+    return TRUE;
+  g_autoptr(ArTokenKeyring) fresh = keyring_new(kr->path);
+  int fd = open(kr->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    g_set_error(error, AR_TOKEN_ERROR, AR_TOKEN_ERROR_KEYRING, "keyring %s: %s", kr->path,
+                g_strerror(errno));
+    return FALSE;
+  }
+  gboolean ok = keyring_read(fresh, fd, error);
+  close(fd);
+  if (!ok)
+    return FALSE;
+  /* Swap contents: the old secrets are wiped when `fresh` is freed. */
+  GArray *keys = kr->keys;
+  kr->keys = fresh->keys;
+  fresh->keys = keys;
+  kr->active_id = fresh->active_id;
+  return TRUE;
+}
+
+gboolean
+ar_token_keyring_has(const ArTokenKeyring *kr, guint32 key_id)
+{
+  return keyring_find(kr, key_id) != NULL;
+}
+
+guint32
+ar_token_keyring_id_at(const ArTokenKeyring *kr, guint i)
+{
+  return i < kr->keys->len ? g_array_index(kr->keys, Key, i).id : 0;
+}
+
 guint32
 ar_token_keyring_active_id(const ArTokenKeyring *kr)
 {

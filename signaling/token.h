@@ -96,6 +96,14 @@ gboolean ar_token_keyring_add(ArTokenKeyring *kr, guint32 key_id,
                               const guint8 secret[AR_TOKEN_SECRET_BYTES], gboolean make_active,
                               GError **error);
 guint32 ar_token_keyring_active_id(const ArTokenKeyring *kr);
+/* Re-reads the keyring file in place (the running server on SIGHUP, after an operator rotated
+ * or retired a key with `anteroom --rotate-link-key` / `--retire-link-key`). On failure the
+ * keyring is unchanged. An ephemeral keyring has nothing to re-read: TRUE. */
+gboolean ar_token_keyring_reload(ArTokenKeyring *kr, GError **error);
+gboolean ar_token_keyring_has(const ArTokenKeyring *kr, guint32 key_id);
+/* The i-th key id (in file order), 0 past the end; with ar_token_keyring_size() to list them. */
+guint32 ar_token_keyring_id_at(const ArTokenKeyring *kr, guint i);
+
 guint ar_token_keyring_size(const ArTokenKeyring *kr);
 
 /* Signs claims with the active key. claims->version and claims->key_id are ignored. Returns a

@@ -1,7 +1,8 @@
-/* In-visit controls: a clinician entering a visit, chat, mute, removing a participant and
- * ending the visit. Who may send what is decided in roles.c; here we check the target: the
- * participant must be in the caller's own visit, or it is `not_found` (never "forbidden", so
- * ids of other visits cannot be probed). Chat text is PHI: it is relayed, never logged. */
+/* In-visit controls: a clinician entering a visit, chat, mute (enforced by the router for
+ * audio), removing a participant and ending the visit. Who may send what is decided in roles.c;
+ * here we check the target: the participant must be in the caller's own visit, or it is
+ * `not_found` (never "forbidden", so ids of other visits cannot be probed). Chat text is PHI: it
+ * is relayed, never logged. */
 #include "signaling_private.h"
 
 #include <string.h>
@@ -152,6 +153,10 @@ handle_visit_mute(ArSignaling *s, ArSession *se, const ArMsg *m)
   json_builder_add_string_value(b, se->participant_id);
   g_autofree char *ev = ar_protocol_finish(b);
   ar_roster_broadcast(s->roster, se->appointment_id, ev, NULL);
+  /* Audio is enforced: the router stops forwarding it, whatever the target's client does, until
+   * the participant unmutes itself (others cannot unmute it, above). */
+  if (g_str_equal(kind, "audio") && t->media_room)
+    ar_visits_set_muted(s->visits, t->media_room, t->participant_id, muted);
   if (t != se) {
     g_autofree char *detail =
         g_strdup_printf("{\"participant\":\"%s\",\"kind\":\"%s\"}", t->participant_id, kind);

@@ -165,6 +165,9 @@ participant_free(gpointer data)
   g_free(p);
 }
 
+static const ArTransportCallbacks transport_cb = {on_candidate, on_gathering_done, on_state,
+                                                  on_rtp, on_rtcp};
+
 static Participant *
 participant_get(ArRoom *room, const char *id, GError **error)
 {
@@ -174,9 +177,7 @@ participant_get(ArRoom *room, const char *id, GError **error)
   p = g_new0(Participant, 1);
   p->room = room;
   p->id = g_strdup(id);
-  static const ArTransportCallbacks cb = {on_candidate, on_gathering_done, on_state, on_rtp,
-                                          on_rtcp};
-  p->transport = ar_transport_new(room->mc, &cb, p, error);
+  p->transport = ar_transport_new(room->mc, &transport_cb, p, error);
   if (!p->transport) {
     g_free(p->id);
     g_free(p);
@@ -269,9 +270,38 @@ answer_offer(ArRoom *room, Participant *p, const ArSdpSession *offer, GError **e
   return ar_sdp_answer(offer, &local, error);
 }
 
+/* An offer from a new RTCPeerConnection (the page was reloaded): a new SDP session and, unless
+ * the page kept its certificate, a new DTLS fingerprint. Its ICE, DTLS and SRTP start over. */
+static gboolean
+is_new_peer_connection(const Participant *p, const ArSdpSession *offer)
+{
+  return p->offer && (p->offer->session_id != offer->session_id ||
+                      g_strcmp0(p->offer->fingerprint, offer->fingerprint) != 0);
+}
+
+/* The participant keeps its place: its router participant, the receive slots the others show
+ * it on (and so their SSRCs and sequence numbers), its purpose and any mute. Only the transport
+ * is new; the offer is then applied as a first one. */
+static gboolean
+replace_transport(ArRoom *room, Participant *p, GError **error)
+{
+  ArTransport *t = ar_transport_new(room->mc, &transport_cb, p, error);
+  if (!t)
+    return FALSE;
+  stop_stats(p);
+  ar_room_router_replace_transport(room->router, p->peer, t);
+  ar_transport_free(p->transport);
+  p->transport = t;
+  g_clear_pointer(&p->offer, ar_sdp_session_free);
+  g_clear_pointer(&p->answer, ar_sdp_session_free);
+  return TRUE;
+}
+
 static gboolean
 apply_offer(ArRoom *room, Participant *p, ArSdpSession *offer, GError **error)
 {
+  if (is_new_peer_connection(p, offer) && !replace_transport(room, p, error))
+    return FALSE;
   /* An ICE restart changes our local credentials too, so it happens before the answer that
    * carries them. */
   gboolean restart = p->offer && g_strcmp0(p->offer->ice_ufrag, offer->ice_ufrag) != 0;
@@ -306,7 +336,9 @@ ar_room_offer(ArRoom *room, const char *participant_id, ArSdpSession *offer,
 {
   g_autoptr(GError) error = NULL;
   Participant *p = participant_get(room, participant_id, &error);
-  if (p)
+  /* A reloaded page asks for what its first screen does; where it stands in the visit (device
+   * check or admitted) is the server's to keep. */
+  if (p && !is_new_peer_connection(p, offer))
     p->purpose = purpose;
   ArRoomEvent *ev = g_new0(ArRoomEvent, 1);
   ev->kind = AR_ROOM_EVENT_ANSWER;
@@ -412,6 +444,14 @@ ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purp
   ar_room_router_set_echo(room->router, p->peer, purpose == AR_ROOM_PURPOSE_DEVICE_CHECK);
   if (purpose == AR_ROOM_PURPOSE_VISIT)
     stop_stats(p);
+}
+
+void
+ar_room_set_muted(ArRoom *room, const char *participant_id, gboolean muted)
+{
+  Participant *p = g_hash_table_lookup(room->participants, participant_id);
+  if (p && p->peer)
+    ar_room_router_set_muted(room->router, p->peer, muted);
 }
 
 /* ---- recording ---- */

@@ -54,7 +54,9 @@ void ar_room_free(ArRoom *room);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArRoom, ar_room_free)
 
 /* Applies a participant's offer (already parsed; ownership taken) and emits ANSWER with
- * request_id. Creates the participant and its transport on first use. */
+ * request_id. Creates the participant and its transport on first use. An offer from a new
+ * RTCPeerConnection (new o= session id or DTLS fingerprint: the page was reloaded) replaces the
+ * participant's transport and keeps its purpose, mute and the others' slots showing it. */
 void ar_room_offer(ArRoom *room, const char *participant_id, ArSdpSession *offer,
                    ArRoomPurpose purpose, gint64 request_id);
 /* A trickled remote candidate; "" or NULL means end of candidates. */
@@ -62,6 +64,8 @@ gboolean ar_room_candidate(ArRoom *room, const char *participant_id, const char 
                            GError **error);
 /* Admit: device check (echo) → visit (forwarding to and from the others), or back. */
 void ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purpose);
+/* Server-enforced mute of the participant's audio (kept across renegotiation and reloads). */
+void ar_room_set_muted(ArRoom *room, const char *participant_id, gboolean muted);
 void ar_room_remove(ArRoom *room, const char *participant_id);
 guint ar_room_size(const ArRoom *room);
 

@@ -39,6 +39,9 @@ typedef struct {
   ArRoomPeer *owner; /* publisher of the assigned track, NULL when free */
   gint track;        /* router track id, -1 when free */
   gint subscription;
+  /* While its publisher renegotiates (or reloads), the slot is kept for it: the new track lands
+   * on the same m-line and SSRC, so the subscriber's stream continues without renegotiation. */
+  ArRoomPeer *held_for;
 } PeerSlot;
 
 struct ArRoomPeer {
@@ -47,6 +50,7 @@ struct ArRoomPeer {
   ArTransport *transport;
   gint participant;
   gboolean echo;   /* device check: receives its own tracks; else the others' */
+  gboolean muted_audio; /* server-enforced mute: its audio tracks are not forwarded */
   ArRoomBwe *bwe;
   GArray *tracks;  /* PeerTrack */
   GArray *slots;   /* PeerSlot */
@@ -365,7 +369,16 @@ release_slot(ArRoomRouter *rr, ArRoomPeer *peer, PeerSlot *slot, gboolean tell)
 static void
 clear_peer_media(ArRoomRouter *rr, ArRoomPeer *peer)
 {
-  free_slots_showing(rr, peer);
+  for (guint p = 0; p < AR_ROUTER_MAX_PARTICIPANTS; p++) {
+    ArRoomPeer *sub = rr->peers[p];
+    for (guint i = 0; sub && i < sub->slots->len; i++) {
+      PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
+      if (slot->owner != peer)
+        continue;
+      release_slot(rr, sub, slot, FALSE);
+      slot->held_for = peer;
+    }
+  }
   for (guint i = 0; i < peer->slots->len; i++)
     release_slot(rr, peer, &g_array_index(peer->slots, PeerSlot, i), FALSE);
   for (guint i = 0; i < peer->tracks->len; i++)
@@ -398,6 +411,8 @@ add_track(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpMedia *om, const ArSdpM
   pt.clock_rate = tc.clock_rate;
   pt.ssrc = tc.n_layers == 1 ? tc.layers[0].ssrc : 0;
   g_array_append_val(peer->tracks, pt);
+  if (pt.kind == AR_ROUTER_AUDIO && peer->muted_audio)
+    ar_router_set_track_muted(rr->router, pt.id, TRUE);
   if (tc.ext.twcc)
     ar_room_bwe_set_twcc_id(peer->bwe, tc.ext.twcc, tc.layers[0].ssrc);
   return TRUE;
@@ -426,19 +441,47 @@ ar_room_router_configure(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpSession 
 {
   clear_peer_media(rr, peer);
   peer->echo = echo;
-  for (guint i = 0; i < answer->media->len && i < offer->media->len; i++) {
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < answer->media->len && i < offer->media->len; i++) {
     const ArSdpMedia *om = g_ptr_array_index(offer->media, i);
     const ArSdpMedia *am = g_ptr_array_index(answer->media, i);
     if (ar_sdp_media_is_rejected(am) || am->kind == AR_SDP_KIND_APPLICATION || !am->mid)
       continue;
     if (sends(om->direction) && !add_track(rr, peer, om, am, error))
-      return FALSE;
-    if (sends(am->direction))
+      ok = FALSE;
+    else if (sends(am->direction))
       add_slot(peer, am);
   }
-  assign_slots(rr);
+  assign_slots(rr); /* also on failure: it ends the holds clear_peer_media placed */
   rearm(rr);
-  return TRUE;
+  return ok;
+}
+
+void
+ar_room_router_replace_transport(ArRoomRouter *rr, ArRoomPeer *peer, ArTransport *t)
+{
+  peer->transport = t;
+  /* Transport-wide-cc state and the downlink estimate belong to the old connection. */
+  ar_room_bwe_free(peer->bwe);
+  peer->bwe = ar_room_bwe_new(0x61720000u | (guint32)peer->participant);
+  rearm(rr);
+}
+
+void
+ar_room_router_set_muted(ArRoomRouter *rr, ArRoomPeer *peer, gboolean muted)
+{
+  peer->muted_audio = muted;
+  for (guint i = 0; i < peer->tracks->len; i++) {
+    const PeerTrack *t = &g_array_index(peer->tracks, PeerTrack, i);
+    if (t->kind == AR_ROUTER_AUDIO)
+      ar_router_set_track_muted(rr->router, t->id, muted);
+  }
+}
+
+gboolean
+ar_room_router_muted(const ArRoomPeer *peer)
+{
+  return peer->muted_audio;
 }
 
 void
@@ -482,12 +525,15 @@ map_pts(const PeerTrack *t, const PeerSlot *slot, ArRouterPtMap *pts)
   return n;
 }
 
+/* A slot held for this publisher first, then any free slot not held for someone else. */
 static gboolean
 fill_slot(ArRoomRouter *rr, ArRoomPeer *sub, ArRoomPeer *pub, const PeerTrack *t)
 {
-  for (guint i = 0; i < sub->slots->len; i++) {
-    PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
-    if (slot->owner || slot->kind != t->kind)
+  for (guint n = 0; n < 2 * sub->slots->len; n++) {
+    gboolean held_pass = n < sub->slots->len;
+    PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, n % sub->slots->len);
+    if (slot->owner || slot->kind != t->kind ||
+        (held_pass ? slot->held_for != pub : slot->held_for != NULL))
       continue;
     ArRouterSubscriptionConfig sc = {.subscriber = sub->participant, .track = t->id,
                                      .ssrc = slot->ssrc, .rtx_ssrc = slot->rtx_ssrc,
@@ -501,6 +547,7 @@ fill_slot(ArRoomRouter *rr, ArRoomPeer *sub, ArRoomPeer *pub, const PeerTrack *t
       return FALSE;
     slot->owner = pub;
     slot->track = t->id;
+    slot->held_for = NULL;
     notify_slot(rr, sub, slot);
     return TRUE;
   }
@@ -516,14 +563,47 @@ free_slots_showing(ArRoomRouter *rr, ArRoomPeer *publisher)
       PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
       if (slot->owner == publisher)
         release_slot(rr, sub, slot, TRUE);
+      if (slot->held_for == publisher)
+        slot->held_for = NULL;
     }
   }
+}
+
+/* Holds that were not taken back (the publisher now sends fewer tracks, or none): the slots
+ * are free for anyone, and their subscribers hear so. TRUE when there was one. */
+static gboolean
+end_holds(ArRoomRouter *rr)
+{
+  gboolean any = FALSE;
+  for (guint p = 0; p < AR_ROUTER_MAX_PARTICIPANTS; p++) {
+    ArRoomPeer *sub = rr->peers[p];
+    for (guint i = 0; sub && i < sub->slots->len; i++) {
+      PeerSlot *slot = &g_array_index(sub->slots, PeerSlot, i);
+      if (!slot->held_for)
+        continue;
+      slot->held_for = NULL;
+      notify_slot(rr, sub, slot);
+      any = TRUE;
+    }
+  }
+  return any;
 }
 
 /* Frees slots that show what a subscriber should no longer see, then fills free slots with
  * what it should see and does not yet. Runs on every join, leave, renegotiation and admit. */
 static void
+fill_free_slots(ArRoomRouter *rr);
+
+static void
 assign_slots(ArRoomRouter *rr)
+{
+  fill_free_slots(rr);
+  if (end_holds(rr))
+    fill_free_slots(rr);
+}
+
+static void
+fill_free_slots(ArRoomRouter *rr)
 {
   for (guint s = 0; s < AR_ROUTER_MAX_PARTICIPANTS; s++) {
     ArRoomPeer *sub = rr->peers[s];
@@ -577,6 +657,15 @@ track_of(const ArRoomPeer *peer, const guint8 *buf, gsize len)
         by_pt = t->id;
   }
   return by_pt;
+}
+
+static gboolean
+track_is_audio(const ArRoomPeer *peer, gint track)
+{
+  for (guint i = 0; i < peer->tracks->len; i++)
+    if (g_array_index(peer->tracks, PeerTrack, i).id == track)
+      return g_array_index(peer->tracks, PeerTrack, i).kind == AR_ROUTER_AUDIO;
+  return FALSE;
 }
 
 void
@@ -642,7 +731,7 @@ ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, g
 {
   if (G_UNLIKELY(rr->record_sink) && !peer->echo) {
     gint track = track_of(peer, buf, len);
-    if (track >= 0)
+    if (track >= 0 && !(peer->muted_audio && track_is_audio(peer, track)))
       rr->record_sink(track, buf, len, now_us, rr->record_data);
   }
   ar_room_bwe_on_rtp(peer->bwe, buf, len, now_us);

@@ -32,6 +32,14 @@ gboolean ar_room_router_configure(ArRoomRouter *rr, ArRoomPeer *peer, const ArSd
 /* Admit: a peer leaves echo mode and joins the visit's forwarding, with no SDP exchange when
  * its slots were negotiated in advance. */
 void ar_room_router_set_echo(ArRoomRouter *rr, ArRoomPeer *peer, gboolean echo);
+/* A page reload: the participant's new transport (new ICE, DTLS, SRTP) replaces the old one,
+ * which the caller frees afterwards. Its router participant, and with it the receive slots of
+ * the others showing its tracks, stay; the next configure re-declares its tracks. */
+void ar_room_router_replace_transport(ArRoomRouter *rr, ArRoomPeer *peer, ArTransport *t);
+/* Server-enforced mute: the peer's audio tracks are not forwarded (nor recorded, nor counted
+ * for the active speaker) until unmuted; it survives renegotiation and reloads. */
+void ar_room_router_set_muted(ArRoomRouter *rr, ArRoomPeer *peer, gboolean muted);
+gboolean ar_room_router_muted(const ArRoomPeer *peer);
 void ar_room_router_connected(ArRoomRouter *rr, ArRoomPeer *peer, gint64 now_us);
 void ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len,
                         gint64 now_us);

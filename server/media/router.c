@@ -355,6 +355,19 @@ ar_router_remove_participant(ArRouter *r, gint participant)
 }
 
 gboolean
+ar_router_set_track_muted(ArRouter *r, gint track, gboolean muted)
+{
+  if (!valid_track(r, track))
+    return FALSE;
+  RouterTrack *t = &r->tracks[track];
+  if (t->muted && !muted)
+    for (guint l = 0; l < AR_ROUTER_MAX_LAYERS; l++)
+      t->layers[l].epoch++; /* the munger continues the outgoing stream in a new segment */
+  t->muted = muted;
+  return TRUE;
+}
+
+gboolean
 ar_router_set_target_layer(ArRouter *r, gint sub, gint layer, gint64 now_us)
 {
   if (!valid_sub(r, sub))
@@ -704,6 +717,10 @@ ar_router_handle_rtp(ArRouter *r, gint from, guint8 *buf, gsize len, gint64 now_
   L->last_us = r->now_us;
   t->active_mask |= 1u << layer;
   ar_rtcp_reports_recv_packet(&L->stats, seq, ar_rtp_ts(&v), r->now_us, retransmission);
+  if (G_UNLIKELY(t->muted)) {
+    r->stats.muted++;
+    return;
+  }
 
   PayloadInfo pi = {0};
   gint16 level = -1;

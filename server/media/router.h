@@ -147,6 +147,7 @@ typedef struct {
   guint64 rtcp_in, rtcp_malformed;
   guint64 forwarded, dropped_by_forwarder, queue_overflow, dst_too_small, stale;
   guint64 nack_in, nack_hits, nack_misses, nacks_sent, keyframes_sent;
+  guint64 muted; /* packets of muted tracks, not forwarded */
 } ArRouterStats;
 
 typedef struct _ArRouter ArRouter;
@@ -170,6 +171,11 @@ gboolean ar_router_remove_participant(ArRouter *r, gint participant);
 gboolean ar_router_remove_track(ArRouter *r, gint track);
 gboolean ar_router_unsubscribe(ArRouter *r, gint subscription);
 
+/* Server-enforced mute of a published track: its packets still count for receiver reports,
+ * but are not forwarded nor seen by the active-speaker detection. Unmuting starts a new segment
+ * for every subscriber, so their sequence numbers continue one past the last packet sent
+ * before the mute (no gap, same SSRC) and timestamps advance by the time muted. */
+gboolean ar_router_set_track_muted(ArRouter *r, gint track, gboolean muted);
 /* The bandwidth allocator's choice for one subscription: spatial layer index, -1 = pause. */
 gboolean ar_router_set_target_layer(ArRouter *r, gint subscription, gint layer, gint64 now_us);
 /* Pauses (or resumes) every video subscription of a participant; announced as an event. */

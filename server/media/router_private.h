@@ -37,6 +37,7 @@ typedef struct {
   RouterLayer layers[AR_ROUTER_MAX_LAYERS];
   gint subs[AR_ROUTER_MAX_PARTICIPANTS];
   guint n_subs;
+  gboolean muted; /* server-enforced mute: received and reported on, not forwarded */
 } RouterTrack;
 
 typedef struct {
