@@ -17,6 +17,7 @@ struct ArIce {
   char *public_ip;
   GPtrArray *candidates; /* local candidate lines, for answers after an ICE restart */
   gboolean gathered;
+  guint rebinds; /* times the selected pair followed the peer to a new address */
 };
 
 static void
@@ -89,6 +90,63 @@ on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
   }
 }
 
+/* NAT rebinding. A client whose NAT gives it a new source port mid-call keeps sending its
+ * checks (consent, every few seconds, with USE-CANDIDATE on the pair it uses) from the new
+ * address. libnice authenticates each one (our ufrag and password, MESSAGE-INTEGRITY), learns the
+ * address as a peer-reflexive candidate and answers it, but it keeps sending to the old address:
+ * it only replaces a selected pair with one of strictly higher priority, and the new pair's
+ * priority equals the old one's (same PRIORITY attribute, same local candidate). So a pair whose
+ * peer only moved never wins. This moves the selected pair to the new address when libnice
+ * learns it from an authenticated check while connected, and its priority is not below the
+ * selected remote's (a client's other, lower-preference network stays a backup). */
+static gboolean
+is_rebinding(ArIce *ice, const NiceCandidate *c, const NiceCandidate *remote)
+{
+  return ice->state == AR_ICE_CONNECTED && c->type == NICE_CANDIDATE_TYPE_PEER_REFLEXIVE &&
+         c->transport == NICE_CANDIDATE_TRANSPORT_UDP && remote != c &&
+         remote->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+         nice_address_ip_version(&remote->addr) == nice_address_ip_version(&c->addr) &&
+         !nice_address_equal(&remote->addr, &c->addr) && c->priority >= remote->priority;
+}
+
+/* Selects the pair (selected local, remote named rfoundation); TRUE when the remote it got has
+ * addr. libnice names candidates by foundation only. */
+static gboolean
+select_pair(ArIce *ice, const char *lfoundation, const char *rfoundation, const NiceAddress *addr)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  return nice_agent_set_selected_pair(ice->agent, ice->stream, 1, lfoundation, rfoundation) &&
+         nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &local, &remote) &&
+         nice_address_equal(&remote->addr, addr);
+}
+
+static void
+on_new_remote_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user_data)
+{
+  ArIce *ice = user_data;
+  NiceCandidate *local = NULL, *remote = NULL;
+  if (!nice_agent_get_selected_pair(agent, ice->stream, 1, &local, &remote) ||
+      !is_rebinding(ice, c, remote))
+    return;
+  /* c is a copy (the signal boxes it); local and remote are libnice's own. libnice gives every
+   * peer-reflexive candidate of one IP the same foundation, and nice_agent_set_selected_pair
+   * takes the first remote candidate of that name, which is the old address: the old one is
+   * renamed first (the name is only a label once its pairs exist), so the name finds the new
+   * one. If yet another candidate of the name comes first, the old pair is put back. */
+  char lfoundation[NICE_CANDIDATE_MAX_FOUNDATION], old[NICE_CANDIDATE_MAX_FOUNDATION];
+  g_strlcpy(lfoundation, local->foundation, sizeof lfoundation);
+  NiceAddress old_addr = remote->addr;
+  if (g_str_equal(remote->foundation, c->foundation))
+    g_snprintf(remote->foundation, NICE_CANDIDATE_MAX_FOUNDATION, "moved%u", ice->rebinds + 1);
+  g_strlcpy(old, remote->foundation, sizeof old);
+  if (select_pair(ice, lfoundation, c->foundation, &c->addr)) {
+    ice->rebinds++;
+    g_info("ICE: the peer moved to a new address (NAT rebinding); media follows it");
+  } else if (!select_pair(ice, lfoundation, old, &old_addr)) {
+    g_warning("ICE: could not follow the peer to a new address nor keep the old one");
+  }
+}
+
 static void
 on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
         gpointer user_data)
@@ -152,6 +210,8 @@ ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb,
   g_signal_connect(ice->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), ice);
   g_signal_connect(ice->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
   g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
+  g_signal_connect(ice->agent, "new-remote-candidate-full", G_CALLBACK(on_new_remote_candidate),
+                   ice);
   nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
   if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
     g_set_error(error, AR_ICE_ERROR, 0,

@@ -175,8 +175,11 @@ test('after the outage the other participant sees the rejoined one again', { tod
   assert.ok(otherSeesRejoined !== null, 'the other participant decoded nothing from the rejoined one within 15 s');
 });
 
-// In order of what a client does: keep the ICE session while media flows; on "disconnected",
-// an ICE restart on the same connection; if that does not help within 10 s, a rejoin.
+// The server follows a client whose NAT changed its port (server/media/ice.c, NAT rebinding):
+// the client's next ICE check (libwebrtc sends one on the selected pair every 2.5 s or so)
+// arrives from the new port, and the server moves its selected pair there. So the client does
+// nothing for up to 8 s; only then what a client would do: an ICE restart on the same connection
+// and, if that does not help within 10 s, a rejoin. The figure says which it took.
 test('NAT rebinding (new client port mid-call): the visit recovers', async () => {
   assert.ok((await flowing(10)) !== null);
   const t0 = Date.now();
@@ -184,20 +187,16 @@ test('NAT rebinding (new client port mid-call): the visit recovers', async () =>
   const stage = () => counts().map((c, i) => c - base[i]).join(' / ');
   const stages = [];
   await relay.rebind();
-  let how = 'same ICE session';
+  let how = 'same ICE session, no client action: the server followed the new port';
   let ok = false;
-  // libwebrtc's ICE stays "completed" (the server answers its checks from the new port), so
-  // the client's cue is its own: 3 s without a decoded frame, or ICE leaving "completed".
   const broken = () => ['disconnected', 'failed'].includes(far.pc.iceConnectionState);
-  let lastFrames = far.frames, lastFrameAt = Date.now();
-  while (!ok && !broken() && Date.now() - lastFrameAt < 3000) {
+  while (!ok && !broken() && Date.now() - t0 < 8000) {
     await sleep(20);
-    if (far.frames !== lastFrames) { lastFrames = far.frames; lastFrameAt = Date.now(); }
     ok = counts().every((c, i) => c >= base[i] + 10);
   }
   stages.push(`same session: ${stage()} (client ICE "${far.pc.iceConnectionState}" after ${Date.now() - t0} ms)`);
   if (!ok) {
-    how = `ICE restart by the client after 3 s without media (its ICE state "${far.pc.iceConnectionState}")`;
+    how = `ICE restart by the client after 8 s without recovery (its ICE state "${far.pc.iceConnectionState}")`;
     await far.connect(farWs, 'visit', { iceRestart: true });
     ok = (await flowing(10, 10000)) !== null;
     stages.push(`ICE restart: ${stage()}`);
