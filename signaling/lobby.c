@@ -266,6 +266,7 @@ const ArSignalingRoute ar_lobby_routes[] = {
     {"lobby.done", ar_lobby_handle_done},
     {"lobby.guests", ar_lobby_handle_guests},
     {"lobby.admit_guest", ar_lobby_handle_admit_guest},
+    {"lobby.walkin", ar_lobby_handle_walkin},
     {NULL},
 };
 

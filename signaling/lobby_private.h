@@ -1,7 +1,8 @@
 /* Shared by the waiting room's WebSocket files: lobby.c (the ArLobby, session hooks, request
  * checks, route table), lobby_views.c (an entry as JSON and the pushes queue.update and
  * lobby.update), lobby_patient.c (the patient's messages) and lobby_actions.c (the clinician's
- * and staff's lobby messages). Not for use outside signaling/. */
+ * and staff's lobby messages), lobby_walkin.c (adding a walk-in). Not for use outside
+ * signaling/. */
 #pragma once
 #include "scheduler.h"
 #include "signaling_private.h"
@@ -72,3 +73,6 @@ void ar_lobby_handle_late(ArSignaling *s, ArSession *se, const ArMsg *m);
 void ar_lobby_handle_done(ArSignaling *s, ArSession *se, const ArMsg *m);
 void ar_lobby_handle_guests(ArSignaling *s, ArSession *se, const ArMsg *m);
 void ar_lobby_handle_admit_guest(ArSignaling *s, ArSession *se, const ArMsg *m);
+
+/* lobby_walkin.c */
+void ar_lobby_handle_walkin(ArSignaling *s, ArSession *se, const ArMsg *m);

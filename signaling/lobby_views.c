@@ -82,6 +82,7 @@ ar_lobby_add_entry(ArLobby *lb, JsonBuilder *b, const ArWaitingEntry *e, gint64 
   g_autofree char *label = patient_label(lb->s, e->patient_id);
   ar_lobby_add_str(b, "patient_label", label);
   ar_lobby_add_int(b, "scheduled", e->scheduled_start);
+  ar_lobby_add_bool(b, "walk_in", e->walk_in);
   ar_lobby_add_str(b, "state", ar_waiting_room_state_name(e->state));
   gboolean waiting = e->state == AR_QUEUE_STATE_CHECKING_DEVICES ||
                      e->state == AR_QUEUE_STATE_READY || e->state == AR_QUEUE_STATE_AWAY;

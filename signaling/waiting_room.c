@@ -105,15 +105,11 @@ ar_wr_line_add(ArWaitingRoom *wr, ArWaitingEntry *e)
   g_ptr_array_sort(l->entries, by_scheduled);
 }
 
-/* Runs the queue model over one line and tells the callback about every entry whose view
- * changed; `forced` (may be NULL) gets `forced_changes` whatever the model says, and with
- * `everyone` every present patient is told (the periodic refresh). */
-void
-ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *forced,
-                guint forced_changes, gboolean everyone)
+ArQueueAppointment *
+ar_wr_line_input(ArWaitingRoom *wr, Line *l, guint extra)
 {
   guint n = l->entries->len;
-  g_autofree ArQueueAppointment *apps = g_new0(ArQueueAppointment, MAX(n, 1));
+  ArQueueAppointment *apps = g_new0(ArQueueAppointment, MAX(n + extra, 1));
   for (guint i = 0; i < n; i++) {
     const ArWaitingEntry *e = g_ptr_array_index(l->entries, i);
     apps[i] = (ArQueueAppointment){
@@ -127,6 +123,18 @@ ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *fo
         .walk_in = e->walk_in,
     };
   }
+  return apps;
+}
+
+/* Runs the queue model over one line and tells the callback about every entry whose view
+ * changed; `forced` (may be NULL) gets `forced_changes` whatever the model says, and with
+ * `everyone` every present patient is told (the periodic refresh). */
+void
+ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *forced,
+                guint forced_changes, gboolean everyone)
+{
+  guint n = l->entries->len;
+  g_autofree ArQueueAppointment *apps = ar_wr_line_input(wr, l, 0);
   ArQueueInput in = {apps, n, (const ArDurationStats *)(void *)wr->durations->data,
                      wr->durations->len, l->announced_late_s};
   ArQueueResult res = {0};

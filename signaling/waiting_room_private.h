@@ -33,6 +33,9 @@ guint ar_wr_visit_type_index(ArWaitingRoom *wr, const char *name, gint64 booked_
 /* Lines */
 Line *ar_wr_line_for(ArWaitingRoom *wr, const char *practitioner_id);
 void ar_wr_line_add(ArWaitingRoom *wr, ArWaitingEntry *e);
+/* The queue model's input for a line, with `extra` zeroed places after it (for an entry that
+ * is not in the line yet); g_free it. */
+ArQueueAppointment *ar_wr_line_input(ArWaitingRoom *wr, Line *l, guint extra);
 /* Runs the queue model over one line and tells the callback about every entry whose view
  * changed; `forced` (may be NULL) gets `forced_changes` whatever the model says, and with
  * `everyone` every present patient is told (the periodic refresh). */

@@ -43,7 +43,7 @@ ar_wr_persist(ArWaitingRoom *wr, const ArWaitingEntry *e, gint64 now, GError **e
   "SELECT a.id, a.practitioner_id, p.clinic_id, a.patient_id, a.visit_type, a.start_ts,"           \
   " a.end_ts, a.status, a.interpreter_language, l.state, l.arrived_at, l.ready_at, l.early,"       \
   " l.network, l.devices, l.started_at, l.ended_at, l.interpreter_language, l.interpreter_id,"     \
-  " l.eta, l.eta_low, l.eta_high, l.guests"                                                        \
+  " l.eta, l.eta_low, l.eta_high, l.guests, a.appointment_type"                                    \
   " FROM appointment a JOIN practitioner p ON p.id = a.practitioner_id"                            \
   " LEFT JOIN lobby_state l ON l.appointment_id = a.id"                                            \
   " WHERE a.start_ts >= ? AND a.start_ts < ?"                                                      \
@@ -69,6 +69,7 @@ entry_from_row(sqlite3_stmt *st, gint64 now)
   e->scheduled_end = sqlite3_column_int64(st, 6);
   const char *status = (const char *)sqlite3_column_text(st, 7);
   g_strlcpy(e->network, "unknown", sizeof e->network);
+  e->walk_in = g_strcmp0((const char *)sqlite3_column_text(st, 23), AR_WAITING_WALK_IN_TYPE) == 0;
   if (sqlite3_column_type(st, 9) == SQLITE_NULL) {
     /* Never seen by the waiting room: the calendar says what happened. */
     e->state = g_strcmp0(status, "fulfilled") == 0 ? AR_QUEUE_STATE_DONE
