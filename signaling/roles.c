@@ -41,6 +41,7 @@ static const RoleRule rules[] = {
     {"lobby.message", CLINICIAN | STAFF},
     {"lobby.noshow", CLINICIAN | STAFF},
     {"lobby.transfer", CLINICIAN | STAFF},
+    {"lobby.walkin", CLINICIAN | STAFF},
     {"interpreter.request", CLINICIAN},
     {"interpreter.accept", INTERPRETER},
 };

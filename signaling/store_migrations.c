@@ -141,6 +141,9 @@ static const char *const migrations[] = {
   "  status TEXT NOT NULL CHECK (status IN ('recording','complete','failed','interrupted')),"
   "  reason TEXT);"
   "CREATE INDEX recording_by_started ON recording(started_ms);",
+  /* 6: FHIR Appointment.appointmentType (HL7 v2 table 0276): 'WALKIN' for a walk-in added at the
+   * front desk (no slot, starts when added; waiting_walkin.c); NULL for one booked in a slot. */
+  "ALTER TABLE appointment ADD COLUMN appointment_type TEXT;",
 };
 
 const char *const *

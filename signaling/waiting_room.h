@@ -107,6 +107,31 @@ gboolean ar_waiting_room_set_guests_wait(ArWaitingRoom *wr, const char *id, gboo
 gboolean ar_waiting_room_set_interpreter(ArWaitingRoom *wr, const char *id, const char *language,
                                          const char *interpreter_id, gint64 now, GError **error);
 
+/* Walk-ins (waiting_walkin.c). FHIR Appointment.appointmentType of a walk-in, as stored. */
+#define AR_WAITING_WALK_IN_TYPE "WALKIN"
+
+typedef struct {
+  const char *clinic_id;       /* the clinic adding them (the caller's) */
+  const char *practitioner_id; /* who sees them; NULL: the first available clinician */
+  const char *visit_type;
+  const char *language;       /* preferred language, NULL: "en" */
+  gboolean needs_interpreter; /* an interpreter for `language` */
+  const char *label;          /* what the clinic calls them ("Maria L."), or NULL; kept in the
+                                 patient record only, never logged or audited */
+  const char *actor;          /* opaque id of who adds them, for the audit log */
+} ArWalkIn;
+
+/* Creates the patient and a walk-in appointment starting now (no slot) in one transaction with
+ * the audit events patient.create and lobby.walkin, and adds it to its clinician's line, not
+ * arrived; every lobby that sees the line is told. NOT_FOUND when practitioner_id is not an
+ * active clinician of the clinic (or the clinic has none). Returns the entry (borrowed). */
+const ArWaitingEntry *ar_waiting_room_add_walk_in(ArWaitingRoom *wr, const ArWalkIn *req,
+                                                  gint64 now, GError **error);
+/* The active clinician of the clinic who would start a walk-in checking in now soonest, by the
+ * queue model over each line as it stands (ties: the lowest id); NULL when there is none. */
+char *ar_waiting_room_first_available(ArWaitingRoom *wr, const char *clinic_id,
+                                      const char *visit_type, gint64 now);
+
 /* Lapses grace periods and, every AR_WAITING_ROOM_REFRESH_S, recomputes every line and tells
  * every waiting patient. Call about once a second. */
 void ar_waiting_room_tick(ArWaitingRoom *wr, gint64 now);

@@ -3,6 +3,7 @@
 import { h, t, tr, mount, announce } from './dom.js';
 import { start } from './session.js';
 import { lobbyScreen } from './lobby.js';
+import { addWalkIn } from './walkin.js';
 import { visitScreen } from './visit.js';
 import { cameraScreen, simpleScreen } from './screens.js';
 import { MediaSession, getMedia, classifyMediaError } from './media.js';
@@ -46,6 +47,7 @@ function toLobby() {
   if (state.media) { state.media.close(); state.media = null; }
   if (!state.lobby) {
     state.lobby = lobbyScreen({ sig: state.session.sig, onAdmit: (entry) => openVisit(entry) });
+    addWalkIn(state.lobby, state.session.sig);
     state.lobby.subscribe();
   }
   show(state.lobby);

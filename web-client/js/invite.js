@@ -26,10 +26,25 @@ export function interpreterForm({ sig, appointmentId, onDone }) {
   return form;
 }
 
-export function qrImage(url) {
+export function qrImage(url, altKey = 'cl.invite_qr') {
   const svg = renderSVG(url, { ecc: 'M', border: 2, pixelSize: 4 });
   return h('img', { class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
-    alt: t('cl.invite_qr'), width: 200, height: 200 });
+    alt: t(altKey), width: 200, height: 200 });
+}
+
+// A link to hand over, shown in `out`: the text, a copy button and a QR code to scan. Shared
+// by caregiver invitations and walk-in patient links (walkin.js).
+export function showLink(out, url, { id, labelKey, qrKey = 'cl.invite_qr' }) {
+  const input = h('input', { id, type: 'text', readonly: true, value: url });
+  const copied = h('span', { class: 'muted', role: 'status' });
+  out.replaceChildren(
+    h('label', { for: id, class: 'visually-hidden', t: labelKey }), input,
+    h('button', { type: 'button', t: 'cl.invite_copy', onclick: async () => {
+      try { await navigator.clipboard.writeText(url); } catch { input.select(); document.execCommand('copy'); }
+      tr(copied, 'cl.invite_copied');
+      announce(t('cl.invite_copied'));
+    } }),
+    copied, qrImage(url, qrKey));
 }
 
 export function caregiverPanel({ sig, appointmentId }) {
@@ -37,17 +52,8 @@ export function caregiverPanel({ sig, appointmentId }) {
   const btn = h('button', { type: 'button', t: 'cl.invite_caregiver', onclick: async () => {
     try {
       const r = await sig.request('invite.create', { appointment_id: appointmentId, role: 'caregiver' });
-      const linkId = `invite-${appointmentId}`;
-      const input = h('input', { id: linkId, type: 'text', readonly: true, value: r.url });
-      const copied = h('span', { class: 'muted', role: 'status' });
-      out.replaceChildren(
-        h('label', { for: linkId, class: 'visually-hidden', t: 'cl.invite_caregiver' }), input,
-        h('button', { type: 'button', t: 'cl.invite_copy', onclick: async () => {
-          try { await navigator.clipboard.writeText(r.url); } catch { input.select(); document.execCommand('copy'); }
-          tr(copied, 'cl.invite_copied');
-          announce(t('cl.invite_copied'));
-        } }),
-        copied, qrImage(r.url));
+      // invite.created carries the link as `link` (docs/protocol.md).
+      showLink(out, r.link || r.url, { id: `invite-${appointmentId}`, labelKey: 'cl.invite_caregiver' });
     } catch (e) {
       out.textContent = e.code === 'forbidden' ? t('cl.forbidden') : e.message;
     }
