@@ -5,6 +5,7 @@
  * the commit. Staff only (the scheduling bearer token). */
 #include "audit.h"
 #include "fhir_private.h"
+#include "waiting_room.h"
 
 #include <string.h>
 
@@ -121,7 +122,7 @@ load_appointment(ArScheduler *s, const char *id, ArFhirAppointment *out)
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st = prep(s,
                           "SELECT status, start_ts, end_ts, created_at, slot_id, visit_type,"
-                          " modality FROM appointment WHERE id = ?",
+                          " modality, appointment_type FROM appointment WHERE id = ?",
                           NULL);
   if (!st)
     return FALSE;
@@ -138,6 +139,7 @@ load_appointment(ArScheduler *s, const char *id, ArFhirAppointment *out)
   out->slot_id = g_strdup((const char *)sqlite3_column_text(st, 4));
   out->visit_type = g_strdup((const char *)sqlite3_column_text(st, 5));
   out->modality = g_strdup((const char *)sqlite3_column_text(st, 6));
+  out->walk_in = g_strcmp0((const char *)sqlite3_column_text(st, 7), AR_WAITING_WALK_IN_TYPE) == 0;
   sqlite3_reset(st);
   out->participants = g_array_new(FALSE, TRUE, sizeof(ArFhirParticipant));
   g_array_set_clear_func(out->participants, participant_clear);
@@ -594,10 +596,11 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
       s,
       *created
           ? "INSERT INTO appointment (patient_id, practitioner_id, slot_id, status, visit_type,"
-            " modality, start_ts, end_ts, created_at, id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " modality, start_ts, end_ts, created_at, appointment_type, id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
           : "UPDATE appointment SET patient_id = ?, practitioner_id = ?, slot_id = ?,"
             " status = ?, visit_type = ?, modality = ?, start_ts = ?, end_ts = ?,"
-            " created_at = COALESCE(created_at, ?) WHERE id = ?",
+            " created_at = COALESCE(created_at, ?), appointment_type = ? WHERE id = ?",
       error);
   if (!st)
     return NULL;
@@ -610,7 +613,11 @@ write_appointment(ArFhirTx *tx, ArFhirAppointment *in, const char *id, gboolean 
   sqlite3_bind_int64(st, 7, in->start_us / SEC_US);
   sqlite3_bind_int64(st, 8, in->end_us / SEC_US);
   sqlite3_bind_int64(st, 9, in->created_us ? in->created_us / SEC_US : tx->now);
-  sqlite3_bind_text(st, 10, new_id, -1, SQLITE_STATIC);
+  if (in->walk_in)
+    sqlite3_bind_text(st, 10, AR_WAITING_WALK_IN_TYPE, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 10);
+  sqlite3_bind_text(st, 11, new_id, -1, SQLITE_STATIC);
   if (!ar_store_step_done(s->store, st, NULL)) {
     /* The unique index on live appointments per slot is the last word on double booking. */
     ar_fhir_fail(error, AR_FHIR_ERROR_CONFLICT, "the store refused the Appointment: %s",

@@ -12,6 +12,7 @@ G_DEFINE_QUARK(ar - fhir - error - quark, ar_fhir_error)
 #define MODALITY_SYSTEM "urn:anteroom:modality"
 #define VISIT_TYPE_SYSTEM "urn:anteroom:visit-type"
 #define PARTICIPATION_SYSTEM "http://terminology.hl7.org/CodeSystem/participant-type"
+#define APPOINTMENT_REASON_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0276"
 
 static const char *const slot_statuses[] = {
     "free", "busy", "busy-unavailable", "busy-tentative", "entered-in-error", NULL};
@@ -407,8 +408,10 @@ ar_fhir_parse_appointment(JsonNode *node, ArFhirAppointment *out, GError **error
   if (!modality_ok(m, "Appointment", error))
     goto bad;
   out->modality = g_strdup(m ? m : "video");
-  const char *vt = concept_code(json_object_get_member(o, "appointmentType"), VISIT_TYPE_SYSTEM);
+  JsonNode *type = json_object_get_member(o, "appointmentType");
+  const char *vt = concept_code(type, VISIT_TYPE_SYSTEM);
   out->visit_type = g_strdup(vt ? vt : "general");
+  out->walk_in = g_strcmp0(concept_code(type, APPOINTMENT_REASON_SYSTEM), "WALKIN") == 0;
   if (!parse_participants(o, out, error))
     goto bad;
   return TRUE;
@@ -444,6 +447,15 @@ reference(JsonBuilder *b, const char *name, const char *type, const char *id)
   json_builder_end_object(b);
 }
 
+static void
+coding(JsonBuilder *b, const char *system, const char *code)
+{
+  json_builder_begin_object(b);
+  member_str(b, "system", system);
+  member_str(b, "code", code);
+  json_builder_end_object(b);
+}
+
 static void concept(JsonBuilder *b, const char *name, gboolean array, const char *system,
                     const char *code)
 {
@@ -453,14 +465,27 @@ static void concept(JsonBuilder *b, const char *name, gboolean array, const char
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "coding");
   json_builder_begin_array(b);
-  json_builder_begin_object(b);
-  member_str(b, "system", system);
-  member_str(b, "code", code);
-  json_builder_end_object(b);
+  coding(b, system, code);
   json_builder_end_array(b);
   json_builder_end_object(b);
   if (array)
     json_builder_end_array(b);
+}
+
+/* The visit type in anteroom's own system; a walk-in also says so in HL7's appointment-reason
+ * codes, which is where other FHIR clients look for it. */
+static void
+appointment_type(JsonBuilder *b, const char *visit_type, gboolean walk_in)
+{
+  json_builder_set_member_name(b, "appointmentType");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "coding");
+  json_builder_begin_array(b);
+  coding(b, VISIT_TYPE_SYSTEM, visit_type);
+  if (walk_in)
+    coding(b, APPOINTMENT_REASON_SYSTEM, "WALKIN");
+  json_builder_end_array(b);
+  json_builder_end_object(b);
 }
 
 static JsonNode *
@@ -505,8 +530,7 @@ ar_fhir_appointment_to_json(const ArFhirAppointment *a)
   JsonBuilder *b = begin("Appointment", a->id);
   member_str(b, "status", a->status);
   concept(b, "serviceType", TRUE, MODALITY_SYSTEM, a->modality ? a->modality : "video");
-  concept(b, "appointmentType", FALSE, VISIT_TYPE_SYSTEM,
-          a->visit_type ? a->visit_type : "general");
+  appointment_type(b, a->visit_type ? a->visit_type : "general", a->walk_in);
   if (a->start_us) {
     member_instant(b, "start", a->start_us);
     member_instant(b, "end", a->end_us);

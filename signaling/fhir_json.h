@@ -44,6 +44,7 @@ typedef struct {
   char *slot_id; /* NULL: no slot */
   char *visit_type;
   char *modality;
+  gboolean walk_in; /* appointmentType also carries HL7 v2-0276 WALKIN (no slot, seen in line) */
   GArray *participants; /* ArFhirParticipant */
 } ArFhirAppointment;
 

@@ -195,6 +195,32 @@ test('create and update Slot and Appointment; invalid resources get an Operation
   assert.equal(slotPut.json.status, 'busy-unavailable');
 });
 
+test('a walk-in Appointment (no slot) says WALKIN in appointmentType, round trip through the store', async () => {
+  const start = minutesFromNow(5), end = minutesFromNow(25);
+  const walkIn = {
+    resourceType: 'Appointment', status: 'arrived', start, end,
+    appointmentType: { coding: [
+      { system: 'urn:anteroom:visit-type', code: 'general' },
+      { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'WALKIN' }] },
+    participant: [
+      { actor: { reference: 'Patient/pat-demo05' }, status: 'accepted' },
+      { actor: { reference: 'Practitioner/prac-berg' }, status: 'accepted' },
+    ],
+  };
+  const created = await fhir('/Appointment', { method: 'POST', body: walkIn });
+  assert.equal(created.status, 201, created.body);
+  assertValid(created.json);
+  const read = await fhir(`/Appointment/${created.json.id}`);
+  assertValid(read.json);
+  assert.deepEqual(read.json.appointmentType.coding.map((c) => c.code), ['general', 'WALKIN']);
+  const stored = sql(server, `SELECT appointment_type AS t FROM appointment WHERE id = '${created.json.id.replace(/-/g, '_')}'`);
+  assert.equal(stored[0].t, 'WALKIN');
+  // A booked appointment carries only the visit type.
+  const booked = await fhir(`/Appointment?practitioner=Practitioner/prac-okafor&status=booked`);
+  const first = booked.json.entry[0].resource;
+  assert.deepEqual(first.appointmentType.coding.map((c) => c.code), ['general']);
+});
+
 test('transaction Bundle: all entries or none, with urn:uuid references', async () => {
   const start = minutesFromNow(60 * 24 * 9), end = minutesFromNow(60 * 24 * 9 + 20);
   const bundle = {

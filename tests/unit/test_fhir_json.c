@@ -117,6 +117,34 @@ test_appointment(void)
                            AR_FHIR_ERROR_REQUIRED, "must be the Patient");
 }
 
+/* A walk-in is said in HL7's appointment-reason codes beside anteroom's visit type, both ways. */
+static void
+test_appointment_walk_in(void)
+{
+  g_autoptr(JsonNode) n = json(
+      "{\"resourceType\":\"Appointment\",\"status\":\"arrived\",\"start\":\"2026-12-01T10:00:00Z\","
+      "\"end\":\"2026-12-01T10:20:00Z\",\"appointmentType\":{\"coding\":["
+      "{\"system\":\"urn:anteroom:visit-type\",\"code\":\"follow-up\"},"
+      "{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0276\",\"code\":\"WALKIN\"}]},"
+      "\"participant\":[{\"actor\":{\"reference\":\"Patient/pat-1\"},\"status\":\"accepted\"}]}");
+  g_auto(ArFhirAppointment) a = {0};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(ar_fhir_parse_appointment(n, &a, &error));
+  g_assert_true(a.walk_in);
+  g_assert_cmpstr(a.visit_type, ==, "follow-up");
+
+  g_autoptr(JsonNode) out = ar_fhir_appointment_to_json(&a);
+  g_autofree char *text = json_to_string(out, FALSE);
+  g_assert_nonnull(
+      strstr(text, "\"code\":\"follow-up\"},{\"system\":"
+                   "\"http://terminology.hl7.org/CodeSystem/v2-0276\",\"code\":\"WALKIN\"}"));
+
+  a.walk_in = FALSE;
+  g_autoptr(JsonNode) booked = ar_fhir_appointment_to_json(&a);
+  g_autofree char *booked_text = json_to_string(booked, FALSE);
+  g_assert_null(strstr(booked_text, "WALKIN"));
+}
+
 static void
 test_ids(void)
 {
@@ -153,6 +181,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fhir/slot", test_slot);
   g_test_add_func("/fhir/appointment", test_appointment);
+  g_test_add_func("/fhir/appointment-walk-in", test_appointment_walk_in);
   g_test_add_func("/fhir/ids", test_ids);
   g_test_add_func("/fhir/outcome", test_outcome);
   return g_test_run();
