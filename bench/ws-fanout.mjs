@@ -12,7 +12,7 @@
 // every client comes from 127.0.0.1.
 //
 // Run in a network namespace with enough descriptors:
-//   unshare -n sh -c 'ip link set lo up; ulimit -n 65536; cd tests/integration && \
+//   unshare -n sh -c 'ip link set lo up; ulimit -n $(ulimit -Hn); cd tests/integration && \
 //     ANTEROOM_BIN=$PWD/../../build/anteroom node ../../bench/ws-fanout.mjs [clients] [procs]'
 // Prints progress on stderr and one JSON line on stdout.
 import { fork } from 'node:child_process';
@@ -34,7 +34,7 @@ async function child() {
   const got = new Map(); // index -> receipt time of the first queue.update after arming
   process.on('message', async (m) => {
     if (m.cmd === 'connect') {
-      const { url, tokens, concurrency } = m;
+      const { url, tokens, concurrency, checkin } = m;
       clients = new Array(tokens.length);
       let next = 0, failed = 0;
       const one = async () => {
@@ -45,13 +45,15 @@ async function child() {
             const c = new SignalingClient(url);
             await c.opened;
             c.ws.on('message', (data) => {
-              if (!armed || got.has(i)) return;
+              if (!armed || got.has(i) || !clients[i]) return;
               if (data.toString().includes('"queue.update"')) got.set(i, now());
             });
             const r = await c.request('join', { token: tokens[i] }, 60000);
             if (r.type !== 'joined') throw new Error(JSON.stringify(r));
-            const k = await c.request('checkin', { consent: true }, 60000);
-            if (k.type !== 'checked_in') throw new Error(JSON.stringify(k));
+            if (checkin) {
+              const k = await c.request('checkin', { consent: true }, 60000);
+              if (k.type !== 'checked_in') throw new Error(JSON.stringify(k));
+            }
             c.events.length = 0; // nothing kept: only receipt times matter from here
             clients[i] = c;
           } catch (e) {
@@ -90,6 +92,9 @@ function ask(p, msg, reply) {
 async function parent() {
   const N = Number(process.argv[2] || 10000);
   const PROCS = Number(process.argv[3] || 4);
+  // --checkin: every client also checks in (consent), as a patient in the waiting room does.
+  // Without it they wait as joined, expected patients: the same place in line, the same update.
+  const CHECKIN = process.argv.includes('--checkin');
   const { Anteroom } = await import('../tests/integration/lib/anteroom.mjs');
   const { mintToken, stateDir, sql, joined } = await import('../tests/integration/lib/waiting.mjs');
   const server = await Anteroom.startDemo({
@@ -111,10 +116,10 @@ async function parent() {
     for (let k = 0; k < PROCS; k++) kids.push(fork(fileURLToPath(import.meta.url), ['--child']));
     const shares = kids.map((_, k) => tokens.filter((_, i) => i % PROCS === k));
     const conns = await Promise.all(kids.map((p, k) => ask(p, {
-      cmd: 'connect', url: server.wsUrl, tokens: shares[k], concurrency: 64 }, 'connected')));
+      cmd: 'connect', url: server.wsUrl, tokens: shares[k], concurrency: 64, checkin: CHECKIN }, 'connected')));
     const connected = conns.reduce((a, c) => a + c.n, 0);
     const setupS = (Date.now() - t0) / 1000;
-    process.stderr.write(`ws-fanout: ${connected}/${N} patients joined and checked in in ${setupS.toFixed(1)} s\n`);
+    process.stderr.write(`ws-fanout: ${connected}/${N} patients joined${CHECKIN ? ' and checked in' : ''} in ${setupS.toFixed(1)} s\n`);
     // The first in line gets ready (device check reported) and is admitted.
     const first = await joined(server, 'patient', 'ap_fan_00000', 'pat_demo00');
     const cl = await joined(server, 'clinician', 'cl_demo', 'prac_okafor');
@@ -129,7 +134,7 @@ async function parent() {
     const lat = res.flatMap((x) => x.times.map((tt) => tt - tAdmit));
     const missing = res.reduce((a, x) => a + x.missing, 0);
     const out = {
-      clients: N, connected, processes: PROCS, setup_s: setupS, received: lat.length, missing,
+      clients: N, connected, checked_in: CHECKIN, processes: PROCS, setup_s: setupS, received: lat.length, missing,
       ws_fanout_p50_ms: quantile(lat, 0.5), ws_fanout_p99_ms: quantile(lat, 0.99),
       ws_fanout_max_ms: lat.length ? Math.max(...lat) : null,
       server_rss_kib: Number((await import('node:fs')).readFileSync(`/proc/${server.proc.pid}/status`, 'utf8')
