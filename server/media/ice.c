@@ -2,11 +2,12 @@
  * server deals in strings; public_ip rewriting (1:1 NAT) happens on that text too. */
 #include "ice.h"
 
+#include <gio/gio.h>
 #include <nice/interfaces.h>
 #include <string.h>
 
 #define AR_ICE_ERROR (ar_ice_error_quark())
-G_DEFINE_QUARK(ar-ice-error-quark, ar_ice_error)
+G_DEFINE_QUARK(ar - ice - error - quark, ar_ice_error)
 
 struct ArIce {
   NiceAgent *agent;
@@ -17,8 +18,99 @@ struct ArIce {
   char *public_ip;
   GPtrArray *candidates; /* local candidate lines, for answers after an ICE restart */
   gboolean gathered;
-  guint rebinds; /* times the selected pair followed the peer to a new address */
+  guint rebinds;     /* times the selected pair followed the peer to a new address */
+  ArUdpBatch *batch; /* the worker's; NULL: no batched path */
+  ArUdpFast *fast;   /* the batched path for the selected pair, while there is one */
+  GSource *fast_source;
 };
+
+/* Above libnice's sockets (G_PRIORITY_DEFAULT), so a readable sibling is drained before libnice
+ * polls; below the worker's send flusher (G_PRIORITY_HIGH), so queued packets leave first. */
+#define FAST_PRIORITY (G_PRIORITY_DEFAULT - 10)
+
+typedef struct {
+  GSource source;
+  ArIce *ice;
+} FastSource;
+
+/* One batch per dispatch: a full batch leaves the socket readable, so the next iteration reads
+ * again after the flusher has sent what this one queued. */
+static gboolean
+fast_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
+{
+  ArIce *ice = ((FastSource *)source)->ice;
+  ArUdpBatch *b = ice->batch;
+  int n = ar_udp_fast_recv(ice->fast, b);
+  for (int i = 0; i < n; i++) {
+    gsize len;
+    guint8 *buf = ar_udp_batch_packet(b, (guint)i, &len);
+    ice->cb.on_receive(ice, buf, len, ice->user_data);
+    /* The callback may have freed the agent (and destroyed this source with it). */
+    if (g_source_is_destroyed(source))
+      return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs fast_funcs = {NULL, NULL, fast_dispatch, NULL, NULL, NULL};
+
+static void
+fast_stop(ArIce *ice)
+{
+  if (ice->fast_source) {
+    g_source_destroy(ice->fast_source);
+    g_clear_pointer(&ice->fast_source, g_source_unref);
+  }
+  g_clear_pointer(&ice->fast, ar_udp_fast_free);
+}
+
+/* Follows the selected pair: a UDP host pair gets (or keeps) the batched path, anything else
+ * (TCP, relayed, none) leaves every datagram to libnice. A failure to split is not an error:
+ * libnice's own receive path still works, only slower. */
+static void
+fast_follow_selected_pair(ArIce *ice)
+{
+  if (!ice->batch || ice->state != AR_ICE_CONNECTED) {
+    fast_stop(ice);
+    return;
+  }
+  NiceCandidate *local = NULL, *remote = NULL;
+  g_autoptr(GSocket) sock = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
+  if (!sock || !nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &local, &remote)) {
+    fast_stop(ice);
+    return;
+  }
+  struct sockaddr_storage peer;
+  nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&peer);
+  socklen_t peer_len =
+      peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  int fd = g_socket_get_fd(sock);
+  if (ice->fast && ar_udp_fast_shared_fd(ice->fast) == fd) {
+    ar_udp_fast_set_peer(ice->fast, (struct sockaddr *)&peer, peer_len);
+    return;
+  }
+  fast_stop(ice);
+  g_autoptr(GError) error = NULL;
+  ice->fast = ar_udp_fast_new(fd, (struct sockaddr *)&peer, peer_len, &error);
+  if (!ice->fast) {
+    g_debug("[media] %s; libnice receives this pair", error->message);
+    return;
+  }
+  GMainContext *ctx = NULL; /* a pointer property: no reference taken */
+  g_object_get(ice->agent, "main-context", &ctx, NULL);
+  ice->fast_source = g_source_new(&fast_funcs, sizeof(FastSource));
+  ((FastSource *)ice->fast_source)->ice = ice;
+  g_source_add_unix_fd(ice->fast_source, ar_udp_fast_fd(ice->fast), G_IO_IN);
+  g_source_set_priority(ice->fast_source, FAST_PRIORITY);
+  g_source_attach(ice->fast_source, ctx);
+}
+
+static void
+on_selected_pair(NiceAgent *agent, guint stream, guint component, NiceCandidate *local,
+                 NiceCandidate *remote, gpointer user_data)
+{
+  fast_follow_selected_pair(user_data);
+}
 
 static void
 set_state(ArIce *ice, ArIceState s)
@@ -70,8 +162,7 @@ on_gathering_done(NiceAgent *agent, guint stream, gpointer user_data)
 }
 
 static void
-on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
-                    gpointer user_data)
+on_component_state(NiceAgent *agent, guint stream, guint component, guint state, gpointer user_data)
 {
   ArIce *ice = user_data;
   switch (state) {
@@ -81,9 +172,11 @@ on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
     set_state(ice, AR_ICE_CONNECTED);
+    fast_follow_selected_pair(ice);
     break;
   case NICE_COMPONENT_STATE_FAILED:
     set_state(ice, AR_ICE_FAILED);
+    fast_stop(ice); /* also when consent expired: nothing more is sent or read */
     break;
   default:
     break;
@@ -148,8 +241,7 @@ on_new_remote_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user_data)
 }
 
 static void
-on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
-        gpointer user_data)
+on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf, gpointer user_data)
 {
   ArIce *ice = user_data;
   ice->cb.on_receive(ice, (guint8 *)buf, len, ice->user_data);
@@ -189,17 +281,18 @@ add_addresses(NiceAgent *agent, const ArIceConfig *cfg, GError **error)
 }
 
 ArIce *
-ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb,
-           gpointer user_data, GError **error)
+ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb, gpointer user_data,
+           GError **error)
 {
   g_autoptr(ArIce) ice = g_new0(ArIce, 1);
   ice->cb = *cb;
   ice->user_data = user_data;
   ice->public_ip = cfg->public_ip && *cfg->public_ip ? g_strdup(cfg->public_ip) : NULL;
   ice->candidates = g_ptr_array_new_with_free_func(g_free);
-  ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                   NICE_AGENT_OPTION_ICE_TRICKLE |
-                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  ice->batch = cfg->batch;
+  ice->agent =
+      nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                          NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
   g_object_set(ice->agent, "controlling-mode", FALSE, "upnp", FALSE, "ice-udp", TRUE, "ice-tcp",
                cfg->tcp, NULL);
   if (!add_addresses(ice->agent, cfg, error))
@@ -212,6 +305,7 @@ ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb,
   g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
   g_signal_connect(ice->agent, "new-remote-candidate-full", G_CALLBACK(on_new_remote_candidate),
                    ice);
+  g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), ice);
   nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
   if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
     g_set_error(error, AR_ICE_ERROR, 0,
@@ -226,6 +320,7 @@ ar_ice_free(ArIce *ice)
 {
   if (!ice)
     return;
+  fast_stop(ice);
   if (ice->agent) {
     g_signal_handlers_disconnect_by_data(ice->agent, ice);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, NULL, NULL, NULL);
@@ -260,8 +355,8 @@ ar_ice_add_remote_candidate(ArIce *ice, const char *candidate, GError **error)
     ar_ice_remote_gathering_done(ice);
     return TRUE;
   }
-  g_autofree char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate)
-                                                            : g_strconcat("a=", candidate, NULL);
+  g_autofree char *line =
+      g_str_has_prefix(candidate, "a=") ? g_strdup(candidate) : g_strconcat("a=", candidate, NULL);
   NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, line);
   if (!c) {
     g_set_error(error, AR_ICE_ERROR, 0, "not a valid ICE candidate");
@@ -314,7 +409,21 @@ ar_ice_send(ArIce *ice, const NiceOutputMessage *msgs, guint n)
 {
   if (n == 0 || ice->state != AR_ICE_CONNECTED)
     return 0;
+  if (ice->fast)
+    return ar_udp_fast_send(ice->fast, msgs, n);
   return nice_agent_send_messages_nonblocking(ice->agent, ice->stream, 1, msgs, n, NULL, NULL);
+}
+
+gboolean
+ar_ice_batched(const ArIce *ice, ArUdpFastStats *stats)
+{
+  if (stats) {
+    if (ice->fast)
+      ar_udp_fast_stats(ice->fast, stats);
+    else
+      *stats = (ArUdpFastStats){0};
+  }
+  return ice->fast != NULL;
 }
 
 ArIceState

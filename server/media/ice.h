@@ -3,6 +3,8 @@
  * Thin I/O shell: the transport (transport.c) decides what the packets mean. Lives on one media
  * worker's GMainContext; every call and callback happens on that thread. */
 #pragma once
+#include "udp_fast.h"
+
 #include <glib.h>
 #include <nice/agent.h>
 
@@ -14,6 +16,9 @@ typedef struct {
   gboolean tcp;             /* also offer passive ICE-TCP candidates */
   /* 1:1 NAT: candidates are announced with this address instead of the local one. */
   const char *public_ip;
+  /* The worker's receive buffers. Set: once a UDP pair is selected, media is read in batches
+   * beside libnice (udp_fast.h), which keeps STUN. NULL: libnice reads every datagram. */
+  ArUdpBatch *batch;
 } ArIceConfig;
 
 typedef enum {
@@ -61,5 +66,8 @@ const GPtrArray *ar_ice_local_candidates(const ArIce *ice);
 gboolean ar_ice_gathering_done(const ArIce *ice);
 
 ArIceState ar_ice_state(const ArIce *ice);
+/* Whether media currently arrives through the batched path, and its counters (zeros if not). */
+gboolean ar_ice_batched(const ArIce *ice, ArUdpFastStats *stats);
+
 /* "udp" or "tcp" for the selected pair, NULL before one is selected. */
 const char *ar_ice_selected_transport(ArIce *ice);

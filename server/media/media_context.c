@@ -5,6 +5,8 @@
 #include "transport.h"
 
 #define DIRTY_MAX 4096
+/* Datagrams per recvmmsg: the floor benchmark's batch; 48 KiB of buffers per worker. */
+#define RECV_BATCH 32
 
 struct ArMediaContext {
   ArWorker *worker;
@@ -14,6 +16,7 @@ struct ArMediaContext {
   GStrv ice_addresses;
   char *public_ip;
   ArPacketPool *pool;
+  ArUdpBatch *batch;
   GSource *flusher;
   ArTransport **dirty;
   guint n_dirty;
@@ -59,6 +62,8 @@ ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls, const char *fingerpr
   mc->public_ip = g_strdup(ice->public_ip);
   mc->ice.addresses = (const char *const *)mc->ice_addresses;
   mc->ice.public_ip = mc->public_ip;
+  mc->batch = ar_udp_batch_new(RECV_BATCH);
+  mc->ice.batch = mc->batch;
   mc->pool = ar_pool_new(pool_buffers);
   mc->dirty = g_new0(ArTransport *, DIRTY_MAX);
   mc->flusher = g_source_new(&flush_funcs, sizeof(FlushSource));
@@ -78,6 +83,7 @@ ar_media_context_free(ArMediaContext *mc)
   g_source_unref(mc->flusher);
   ar_dtls_context_unref(mc->dtls);
   ar_pool_free(mc->pool);
+  ar_udp_batch_free(mc->batch);
   g_strfreev(mc->ice_addresses);
   g_free(mc->public_ip);
   g_free(mc->fingerprint);
