@@ -401,7 +401,8 @@ start_scheduler(ArApp *app, GError **error)
                           .public_url = app->public_url,
                           .webhook_url = cfg->sched_webhook_url,
                           .webhook_max_attempts = (guint)cfg->sched_webhook_max_attempts,
-                          .api_token = cfg->sched_api_token};
+                          .api_token = cfg->sched_api_token,
+                          .accounts = app->accounts};
   ar_scheduler_policy_from_config(&o.policy, (guint)cfg->sched_wave_size,
                                   cfg->sched_expiry_same_day_s, cfg->sched_expiry_later_s,
                                   cfg->sched_min_answer_s, cfg->sched_min_notice_s,

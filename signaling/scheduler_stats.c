@@ -374,3 +374,25 @@ ar_scheduler_stats_parse_day(const char *text, gint64 *unix_s)
   *unix_s = g_date_time_to_unix(dt);
   return TRUE;
 }
+
+GPtrArray *
+ar_scheduler_stats_clinicians(ArStore *store, GError **error)
+{
+  sqlite3_stmt *st = ar_store_prepare(store,
+                                      "SELECT id, display_name FROM practitioner WHERE role ="
+                                      " 'clinician' AND active = 1 ORDER BY display_name, id",
+                                      error);
+  if (!st)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    g_ptr_array_add(out, col_dup(st, 0));
+    g_ptr_array_add(out, col_dup(st, 1));
+  }
+  if (!finished(store, st, rc, error)) {
+    g_ptr_array_unref(out);
+    return NULL;
+  }
+  return out;
+}

@@ -82,3 +82,6 @@ GArray *ar_scheduler_stats_outcomes(ArStore *store, const ArSchedStatsQuery *q, 
 
 /* "YYYY-MM-DD" (a UTC day) to Unix seconds at its start; FALSE if it is not a real date. */
 gboolean ar_scheduler_stats_parse_day(const char *text, gint64 *unix_s);
+
+/* Active clinicians as id, display name, id, name, ... (GPtrArray of char*), by name. */
+GPtrArray *ar_scheduler_stats_clinicians(ArStore *store, GError **error);
