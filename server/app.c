@@ -10,6 +10,7 @@
 #include "ice_servers.h"
 #include "metrics.h"
 #include "scheduler.h"
+#include "scheduler_stats.h"
 #include "recorder.h"
 #include "recording.h"
 #include "signaling.h"
@@ -21,6 +22,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <math.h>
 #include <glib/gstdio.h>
 
 G_DEFINE_QUARK(ar-app-error-quark, ar_app_error)
@@ -243,6 +245,37 @@ waiting_metrics(ArApp *app, GString *out)
   ar_metrics_sample(out, "anteroom_waiting_eta_in_range_ratio", NULL, in_range);
 }
 
+/* Scheduling over the last 30 days, from the store (the staff API's own function), so a
+ * restart does not reset them. Ratios without data are left out rather than shown as 0. */
+static void
+scheduling_metrics(ArApp *app, GString *out)
+{
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  ArSchedStatsQuery q = {now - 30 * 86400, now + 1, NULL, now};
+  ArSchedStats m;
+  if (!ar_scheduler_stats_compute(app->store, &q, &m, NULL))
+    return;
+  ar_metrics_family(out, "anteroom_scheduling_ratio", "gauge",
+                    "Open-slot filling over the last 30 days: fill, acceptance, offers per fill.");
+  const struct {
+    const char *label;
+    double v;
+  } r[] = {{"stat=\"fill\"", m.fill_rate},
+           {"stat=\"acceptance\"", m.acceptance},
+           {"stat=\"offers_per_fill\"", m.offers_per_fill}};
+  for (guint i = 0; i < G_N_ELEMENTS(r); i++)
+    if (!isnan(r[i].v))
+      ar_metrics_sample(out, "anteroom_scheduling_ratio", r[i].label, r[i].v);
+  ar_metrics_family(out, "anteroom_scheduling_days_sooner", "gauge",
+                    "Median days sooner of bookings through an offer, last 30 days.");
+  if (!isnan(m.median_days_sooner))
+    ar_metrics_sample(out, "anteroom_scheduling_days_sooner", NULL, m.median_days_sooner);
+  ar_metrics_family(out, "anteroom_scheduling_now", "gauge", "Open slots and offers in flight.");
+  ar_metrics_sample(out, "anteroom_scheduling_now", "what=\"open_slots\"", m.open_slots);
+  ar_metrics_sample(out, "anteroom_scheduling_now", "what=\"offers_in_flight\"",
+                    m.offers_in_flight);
+}
+
 static void
 recording_metrics(ArApp *app, GString *out)
 {
@@ -281,6 +314,7 @@ handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_dat
   signaling_metrics(app, out);
   waiting_metrics(app, out);
   recording_metrics(app, out);
+  scheduling_metrics(app, out);
   ar_http_response_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
                         g_string_free_to_bytes(out));
   ar_http_response_header(resp, "Cache-Control", "no-store");
@@ -401,7 +435,8 @@ start_scheduler(ArApp *app, GError **error)
                           .public_url = app->public_url,
                           .webhook_url = cfg->sched_webhook_url,
                           .webhook_max_attempts = (guint)cfg->sched_webhook_max_attempts,
-                          .api_token = cfg->sched_api_token};
+                          .api_token = cfg->sched_api_token,
+                          .accounts = app->accounts};
   ar_scheduler_policy_from_config(&o.policy, (guint)cfg->sched_wave_size,
                                   cfg->sched_expiry_same_day_s, cfg->sched_expiry_later_s,
                                   cfg->sched_min_answer_s, cfg->sched_min_notice_s,

@@ -1,5 +1,6 @@
 /* Engine shell: id mapping, rebuilding engine state from the store, the timer, and persisting
  * and delivering engine outputs. Transactions that book or free slots are in scheduler_book.c. */
+#include "accounts.h"
 #include "audit.h"
 #include "scheduler_private.h"
 
@@ -682,6 +683,7 @@ ar_scheduler_new(const ArSchedulerOptions *opts, GError **error)
   s->keys = opts->keys;
   s->public_url = g_strdup(opts->public_url ? opts->public_url : "");
   s->api_token = g_strdup(opts->api_token ? opts->api_token : "");
+  s->accounts = opts->accounts;
   s->policy = opts->policy;
   sqlite3_stmt *st =
       ar_store_prepare(s->store, "SELECT COALESCE(MAX(engine_num), 0) FROM offer", error);
@@ -738,19 +740,48 @@ ar_scheduler_get_metrics(ArScheduler *s, ArOfferMetrics *m)
   ar_offer_engine_get_metrics(s->engine, m);
 }
 
-gboolean
-ar_scheduler_staff_authorized(ArScheduler *s, const ArHttpRequest *req)
+static gboolean
+is_api_token(ArScheduler *s, const char *given)
 {
-  if (!*s->api_token)
+  if (!*s->api_token || !given)
     return FALSE;
+  gsize n = strlen(s->api_token);
+  /* Length is not secret; the contents are compared in constant time. */
+  return strlen(given) == n && CRYPTO_memcmp(given, s->api_token, n) == 0;
+}
+
+ArSchedStaffAccess
+ar_scheduler_staff_access(ArScheduler *s, const ArHttpRequest *req, char actor[AR_SCHED_ACTOR_MAX])
+{
+  char unused[AR_SCHED_ACTOR_MAX];
+  actor = actor ? actor : unused;
   const char *given = NULL;
   if (req->authorization && g_str_has_prefix(req->authorization, "Bearer "))
     given = req->authorization + 7;
   else if (g_str_has_suffix(req->path, ".ics"))
     given = ar_http_query(req, "token"); /* calendar apps cannot send headers */
-  if (!given)
-    return FALSE;
-  gsize n = strlen(s->api_token);
-  /* Length is not secret; the contents are compared in constant time. */
-  return strlen(given) == n && CRYPTO_memcmp(given, s->api_token, n) == 0;
+  if (is_api_token(s, given)) {
+    g_strlcpy(actor, "staff", AR_SCHED_ACTOR_MAX);
+    return AR_SCHED_STAFF_OK;
+  }
+  ArAccountIdentity id;
+  if (!given && s->accounts && req->cookie &&
+      ar_accounts_lookup(s->accounts, req->cookie, g_get_real_time() / 1000, TRUE, &id, NULL)) {
+    if (id.role != AR_TOKEN_ROLE_STAFF)
+      return AR_SCHED_STAFF_FORBIDDEN;
+    g_strlcpy(actor, id.practitioner_id, AR_SCHED_ACTOR_MAX);
+    return AR_SCHED_STAFF_OK;
+  }
+  /* A genuine link token (a patient's, a clinician's invite...) is someone, just not staff. */
+  ArTokenClaims c;
+  if (given && s->keys &&
+      ar_token_verify(s->keys, given, g_get_real_time() / G_USEC_PER_SEC, &c, NULL))
+    return AR_SCHED_STAFF_FORBIDDEN;
+  return AR_SCHED_STAFF_UNAUTHENTICATED;
+}
+
+gboolean
+ar_scheduler_staff_authorized(ArScheduler *s, const ArHttpRequest *req)
+{
+  return ar_scheduler_staff_access(s, req, NULL) == AR_SCHED_STAFF_OK;
 }

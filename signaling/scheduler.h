@@ -21,6 +21,7 @@ typedef enum {
 
 typedef struct ArScheduler ArScheduler;
 struct ArSignaling;
+struct ArAccounts;
 
 typedef struct {
   ArStore *store;
@@ -29,7 +30,8 @@ typedef struct {
   ArOfferPolicy policy;
   const char *webhook_url; /* "" or NULL: the outbox keeps offers undelivered */
   guint webhook_max_attempts;
-  const char *api_token; /* staff API bearer token; "" disables the staff API */
+  const char *api_token;       /* staff API bearer token; "" disables the bearer token */
+  struct ArAccounts *accounts; /* signed-in staff (session cookie); may be NULL */
 } ArSchedulerOptions;
 
 /* Fills policy from the [scheduling] keys (seconds) over the engine defaults. */
@@ -103,6 +105,10 @@ typedef struct {
  * new slot ids (GPtrArray of char*). */
 GPtrArray *ar_scheduler_publish_capacity(ArScheduler *s, const char *practitioner_id,
                                          const ArSchedCapacity *slots, guint n, GError **error);
+/* The same, audited as actor (a staff member's practitioner id; the above says "staff"). */
+GPtrArray *ar_scheduler_publish_capacity_by(ArScheduler *s, const char *actor,
+                                            const char *practitioner_id,
+                                            const ArSchedCapacity *slots, guint n, GError **error);
 
 typedef struct {
   const char *patient_id;
@@ -120,6 +126,17 @@ char *ar_scheduler_add_waitlist(ArScheduler *s, const ArSchedWaitlistRequest *re
 
 void ar_scheduler_get_metrics(ArScheduler *s, ArOfferMetrics *m);
 ArStore *ar_scheduler_store(ArScheduler *s);
-/* Constant-time check of "Authorization: Bearer <api_token>" (or ?token= for .ics feeds only).
- * The one place staff access is decided: switch it to the staff session check when it lands. */
+/* The one place staff access is decided: a signed-in staff session (the ar_session cookie of
+ * POST /api/login, role staff), or "Authorization: Bearer <api_token>" compared in constant time
+ * (or ?token= for .ics feeds only). FORBIDDEN: someone known who is not staff (a clinician's
+ * session, a patient's or other signed link token). actor (may be NULL) receives who it is for
+ * the audit log: the staff member's practitioner id, or "staff" for the bearer token. */
+typedef enum {
+  AR_SCHED_STAFF_OK,
+  AR_SCHED_STAFF_UNAUTHENTICATED,
+  AR_SCHED_STAFF_FORBIDDEN,
+} ArSchedStaffAccess;
+#define AR_SCHED_ACTOR_MAX 64
+ArSchedStaffAccess ar_scheduler_staff_access(ArScheduler *s, const ArHttpRequest *req,
+                                             char actor[AR_SCHED_ACTOR_MAX]);
 gboolean ar_scheduler_staff_authorized(ArScheduler *s, const ArHttpRequest *req);

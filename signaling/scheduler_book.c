@@ -472,6 +472,13 @@ GPtrArray *
 ar_scheduler_publish_capacity(ArScheduler *s, const char *practitioner_id,
                               const ArSchedCapacity *slots, guint n, GError **error)
 {
+  return ar_scheduler_publish_capacity_by(s, "staff", practitioner_id, slots, n, error);
+}
+
+GPtrArray *
+ar_scheduler_publish_capacity_by(ArScheduler *s, const char *actor, const char *practitioner_id,
+                                 const ArSchedCapacity *slots, guint n, GError **error)
+{
   gint64 now_us = g_get_real_time(), now = now_us / SEC_US;
   if (n == 0) {
     ar_sched_fail(error, AR_SCHEDULER_ERROR_INVALID, "no slots given");
@@ -508,7 +515,8 @@ ar_scheduler_publish_capacity(ArScheduler *s, const char *practitioner_id,
   if (!ar_store_begin(s->store, error))
     return NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *detail = g_strdup_printf("{\"slots\":%u}", n);
+  g_autofree char *detail =
+      g_strdup_printf("{\"slots\":%u,\"practitioner\":\"%s\"}", n, practitioner_id);
   g_autofree char *sched = schedule_for(s, practitioner_id, error);
   if (!sched)
     goto rollback;
@@ -536,7 +544,7 @@ ar_scheduler_publish_capacity(ArScheduler *s, const char *practitioner_id,
               c->modality ? c->modality : "video", c->visit_type ? c->visit_type : "general"))
       goto rollback;
   }
-  if (!audit(s, now, "staff", "capacity.publish", "schedule", sched, "success", detail, error) ||
+  if (!audit(s, now, actor, "capacity.publish", "schedule", sched, "success", detail, error) ||
       !ar_store_commit(s->store, error))
     goto rollback;
   for (guint i = 0; i < ids->len; i++)

@@ -1,8 +1,9 @@
 /* The scheduler's HTTPS side. Patients: POST /api/offers/confirm and /api/offers/decline with
  * their single-use signed offer link token, and the small /offer.html page that sends it.
- * Staff (bearer [scheduling] api_token until staff sessions land): open slots, offers in
- * flight, metrics, publishing capacity (JSON or .ics), the waiting list, calendar import and
- * each clinician's visits.ics feed. JSON errors are {"error": code, "message": text}. */
+ * Staff (a staff session or the [scheduling] api_token): open slots, offers in flight,
+ * publishing capacity (JSON or .ics), the waiting list, calendar import and each clinician's
+ * visits.ics feed; metrics and the staff page's board are in scheduler_stats_http.c. JSON errors
+ * are {"error": code, "message": text}. */
 #include "audit.h"
 #include "ical_export.h"
 #include "ical_import.h"
@@ -286,14 +287,28 @@ handle_offer_page(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_
 /* ---- staff ------------------------------------------------------------------------------- */
 
 static gboolean
+staff_as(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp,
+         char actor[AR_SCHED_ACTOR_MAX])
+{
+  switch (ar_scheduler_staff_access(s, req, actor)) {
+  case AR_SCHED_STAFF_OK:
+    return TRUE;
+  case AR_SCHED_STAFF_FORBIDDEN:
+    reply_error(resp, 403, "forbidden", "the scheduling API is for clinic staff only");
+    return FALSE;
+  default:
+    ar_http_response_header(resp, "WWW-Authenticate", "Bearer realm=\"anteroom\"");
+    reply_error(resp, 401, "unauthenticated",
+                "staff API: sign in as staff (POST /api/login) or send Authorization: Bearer"
+                " <[scheduling] api_token>");
+    return FALSE;
+  }
+}
+
+static gboolean
 staff(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
 {
-  if (ar_scheduler_staff_authorized(s, req))
-    return TRUE;
-  ar_http_response_header(resp, "WWW-Authenticate", "Bearer realm=\"anteroom\"");
-  reply_error(resp, 401, "unauthenticated",
-              "staff API: send Authorization: Bearer <[scheduling] api_token>");
-  return FALSE;
+  return staff_as(s, req, resp, NULL);
 }
 
 static void
@@ -349,40 +364,10 @@ get_offers(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
 }
 
 static void
-add_double(JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_double_value(b, v);
-}
-
-static void
 add_int(JsonBuilder *b, const char *name, gint64 v)
 {
   json_builder_set_member_name(b, name);
   json_builder_add_int_value(b, v);
-}
-
-static void
-get_metrics(ArScheduler *s, ArHttpResponse *resp)
-{
-  ArOfferMetrics m;
-  ar_scheduler_get_metrics(s, &m);
-  JsonBuilder *b = obj();
-  add_double(b, "fill_rate", m.fill_rate);
-  add_double(b, "offers_per_fill", m.offers_per_fill);
-  add_double(b, "acceptance", m.acceptance);
-  add_double(b, "median_days_sooner", m.median_days_sooner);
-  add_int(b, "slots_opened", (gint64)m.slots_opened);
-  add_int(b, "slots_opened_cascade", (gint64)m.slots_opened_cascade);
-  add_int(b, "slots_filled", (gint64)m.slots_filled);
-  add_int(b, "slots_unfilled", (gint64)m.slots_unfilled);
-  add_int(b, "offers_sent", (gint64)m.offers_sent);
-  add_int(b, "accepted", (gint64)m.accepted);
-  add_int(b, "taken_replies", (gint64)m.wasted_yes);
-  add_int(b, "declined", (gint64)m.declined);
-  add_int(b, "expired", (gint64)m.expired);
-  add_int(b, "open_slots", ar_offer_engine_open_slot_count(s->engine));
-  reply_json(resp, 200, done(b));
 }
 
 static void
@@ -437,7 +422,7 @@ import_body(ArScheduler *s, const ArHttpRequest *req, const char *practitioner, 
 }
 
 static void
-post_capacity(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
+post_capacity(ArScheduler *s, const char *actor, const ArHttpRequest *req, ArHttpResponse *resp)
 {
   const char *prac = ar_http_query(req, "practitioner");
   g_autoptr(GError) error = NULL;
@@ -486,8 +471,8 @@ post_capacity(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
       g_array_append_val(caps, c);
     }
   }
-  g_autoptr(GPtrArray) ids =
-      ar_scheduler_publish_capacity(s, prac, (ArSchedCapacity *)caps->data, caps->len, &error);
+  g_autoptr(GPtrArray) ids = ar_scheduler_publish_capacity_by(
+      s, actor, prac, (ArSchedCapacity *)caps->data, caps->len, &error);
   if (!ids) {
     reply_gerror(resp, error);
     return;
@@ -623,18 +608,21 @@ static void
 handle_scheduling(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data)
 {
   ArScheduler *s = user_data;
-  if (!staff(s, req, resp))
+  char actor[AR_SCHED_ACTOR_MAX];
+  if (!staff_as(s, req, resp, actor))
     return;
   const char *p = req->path + strlen("/api/scheduling/");
   gboolean get = g_str_equal(req->method, "GET"), post = g_str_equal(req->method, "POST");
   if (get && g_str_equal(p, "metrics"))
-    get_metrics(s, resp);
+    ar_sched_http_metrics(s, req, resp);
+  else if (get && g_str_equal(p, "board"))
+    ar_sched_http_board(s, req, resp);
   else if (get && g_str_equal(p, "open-slots"))
     get_open_slots(s, req, resp);
   else if (get && g_str_equal(p, "offers"))
     get_offers(s, req, resp);
   else if (post && g_str_equal(p, "capacity"))
-    post_capacity(s, req, resp);
+    post_capacity(s, actor, req, resp);
   else if (post && g_str_equal(p, "waitlist"))
     post_waitlist(s, req, resp);
   else if (post && g_str_equal(p, "slot-opened"))

@@ -11,6 +11,7 @@ struct ArScheduler {
   const ArTokenKeyring *keys;
   char *public_url;
   char *api_token;
+  struct ArAccounts *accounts;
   ArOfferPolicy policy;
   ArOfferEngine *engine;
   guint64 first_offer_num; /* offers numbered below this came from an earlier run */
@@ -57,6 +58,10 @@ const char *ar_sched_answer_message(ArOfferAnswer a);
 
 /* scheduler_http.c: ISO 8601 (with zone) or Unix seconds member. */
 gboolean ar_sched_parse_time(JsonObject *o, const char *name, gint64 *us);
+
+/* scheduler_stats_http.c: GET /api/scheduling/metrics and /api/scheduling/board. */
+void ar_sched_http_metrics(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp);
+void ar_sched_http_board(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp);
 
 /* fhir.c */
 void ar_fhir_register_routes(ArScheduler *s, ArHttpServer *http);

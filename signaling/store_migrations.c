@@ -144,6 +144,40 @@ static const char *const migrations[] = {
   /* 6: FHIR Appointment.appointmentType (HL7 v2 table 0276): 'WALKIN' for a walk-in added at the
    * front desk (no slot, starts when added; waiting_walkin.c); NULL for one booked in a slot. */
   "ALTER TABLE appointment ADD COLUMN appointment_type TEXT;",
+  /* 7: when each slot became open, why, and how it ended, for the staff metrics over a period
+   * (scheduler_stats.c). Triggers record it, so every path that frees, publishes or books a slot
+   * (scheduler, FHIR, a future one) is counted alike. A slot freed while already in the past is
+   * not an opening. Slots open at upgrade time are counted as opened then. */
+  "CREATE TABLE slot_opening ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT, slot_id TEXT NOT NULL REFERENCES slot(id),"
+  "  practitioner_id TEXT NOT NULL, reason TEXT NOT NULL, opened_at INTEGER NOT NULL,"
+  "  closed_at INTEGER, outcome TEXT CHECK (outcome IN ('filled','closed')));"
+  "CREATE INDEX slot_opening_by_opened ON slot_opening(opened_at);"
+  "CREATE INDEX slot_opening_by_slot ON slot_opening(slot_id, closed_at);"
+  "CREATE INDEX offer_by_sent ON offer(sent_at);"
+  "CREATE TRIGGER slot_opening_on_insert AFTER INSERT ON slot"
+  "  WHEN NEW.status = 'free' AND NEW.opened_reason IS NOT NULL"
+  "   AND NEW.start_ts > CAST(strftime('%s','now') AS INTEGER)"
+  "  BEGIN INSERT INTO slot_opening (slot_id, practitioner_id, reason, opened_at)"
+  "    SELECT NEW.id, practitioner_id, NEW.opened_reason, CAST(strftime('%s','now') AS INTEGER)"
+  "    FROM schedule WHERE id = NEW.schedule_id; END;"
+  "CREATE TRIGGER slot_opening_on_free AFTER UPDATE OF status ON slot"
+  "  WHEN NEW.status = 'free' AND OLD.status != 'free'"
+  "   AND NEW.start_ts > CAST(strftime('%s','now') AS INTEGER)"
+  "  BEGIN INSERT INTO slot_opening (slot_id, practitioner_id, reason, opened_at)"
+  "    SELECT NEW.id, practitioner_id, COALESCE(NEW.opened_reason, 'staff'),"
+  "    CAST(strftime('%s','now') AS INTEGER) FROM schedule WHERE id = NEW.schedule_id; END;"
+  "CREATE TRIGGER slot_opening_on_close AFTER UPDATE OF status ON slot"
+  "  WHEN OLD.status = 'free' AND NEW.status != 'free'"
+  "  BEGIN UPDATE slot_opening SET closed_at = CAST(strftime('%s','now') AS INTEGER),"
+  "    outcome = CASE WHEN NEW.status = 'busy' AND EXISTS (SELECT 1 FROM appointment a"
+  "      WHERE a.slot_id = NEW.id AND a.status IN ('proposed','pending','booked','arrived',"
+  "      'checked-in','fulfilled')) THEN 'filled' ELSE 'closed' END"
+  "    WHERE slot_id = NEW.id AND closed_at IS NULL; END;"
+  "INSERT INTO slot_opening (slot_id, practitioner_id, reason, opened_at)"
+  "  SELECT sl.id, sc.practitioner_id, sl.opened_reason, CAST(strftime('%s','now') AS INTEGER)"
+  "  FROM slot sl JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.status = 'free'"
+  "  AND sl.opened_reason IS NOT NULL AND sl.start_ts > CAST(strftime('%s','now') AS INTEGER);",
 };
 
 const char *const *
