@@ -141,6 +141,11 @@ static const char *const migrations[] = {
   "  status TEXT NOT NULL CHECK (status IN ('recording','complete','failed','interrupted')),"
   "  reason TEXT);"
   "CREATE INDEX recording_by_started ON recording(started_ms);",
+  /* 6: the patient's rating after a visit (signaling/rating.c); the comment is their words. */
+  "CREATE TABLE visit_rating ("
+  "  appointment_id TEXT NOT NULL, patient_id TEXT NOT NULL,"
+  "  rating INTEGER CHECK (rating BETWEEN 1 AND 5), comment TEXT, created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (appointment_id, patient_id));",
 };
 
 const char *const *
