@@ -13,7 +13,7 @@ import { audioContext } from './meter.js';
 
 const stageKey = () => `anteroom.stage.${location.hash.slice(0, 40)}`;
 const state = { session: null, media: null, stream: null, stage: 'consent', early: false, screen: null,
-  devices: { camera: true, microphone: true, speaker: true } };
+  devices: { camera: true, microphone: true, speaker: true }, queue: null, messages: [] };
 
 function saveStage(stage) {
   state.stage = stage;
@@ -43,6 +43,10 @@ async function main() {
     location.replace(`/guest.html${location.hash}`);
     return;
   }
+  // The server sends the place in line and the clinic's recent messages right after `joined`,
+  // before the waiting room is on screen: keep them for it.
+  sig.on('queue.update', (q) => { state.queue = q; });
+  sig.on('clinic.message', (m) => { state.messages.push(m); });
   sig.on('admitted', (m) => admitted(m));
   sig.on('visit.ended', () => ended());
   // Came back with the same link after leaving: consent and the check are done already.
@@ -156,6 +160,8 @@ function toWaiting() {
       show(simpleScreen('cancelled', 'wait.cancelled', 'rate.thanks'));
     },
   });
+  if (state.queue) el.renderQueue(state.queue);
+  for (const m of state.messages) el.addMessage(m);
   show(el);
 }
 

@@ -31,17 +31,18 @@ export function waitingScreen({ sig, onLeave, onCancelled, onEarly, onMoved }) {
   }
   onLangChange(() => renderQueue(last));
 
+  function addMessage(m) {
+    messages.querySelector('.empty')?.remove();
+    messages.prepend(h('li', {}, h('time', { class: 'muted' }, formatTime(m.at || Date.now() / 1000, currentLang())), ' ', m.text));
+  }
+
   const offs = [
     sig.on('queue.update', (q) => {
       const before = last && last.position;
       renderQueue(q);
       if (q.position && q.position !== before) announce(position.textContent + ' ' + eta.textContent);
     }),
-    sig.on('clinic.message', (m) => {
-      messages.querySelector('.empty')?.remove();
-      messages.prepend(h('li', {}, h('time', { class: 'muted' }, formatTime(m.at || Date.now() / 1000, currentLang())), ' ', m.text));
-      announce(m.text);
-    }),
+    sig.on('clinic.message', (m) => { addMessage(m); announce(m.text); }),
     sig.on('offer', (o) => showOffer(o)),
     sig.on('offer.withdrawn', (m) => {
       if (!offer || m.offer_id !== offer.offer_id) return;
@@ -175,6 +176,7 @@ export function waitingScreen({ sig, onLeave, onCancelled, onEarly, onMoved }) {
     cancelConfirm);
   el.stop = () => offs.forEach((off) => off());
   el.renderQueue = renderQueue;
+  el.addMessage = addMessage;
   el.setEarly = (v) => { early.checked = v; };
   return el;
 }
