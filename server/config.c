@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
-G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
+G_DEFINE_QUARK(ar - config - error - quark, ar_config_error)
 
 typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_BOOL, KEY_LOG_LEVEL, KEY_CHOICE } KeyType;
 
@@ -16,67 +16,69 @@ typedef struct {
   const char *key;
   KeyType type;
   size_t offset;
-  int min, max;              /* KEY_INT only */
+  int min, max;               /* KEY_INT only */
   const char *const *choices; /* KEY_CHOICE: the value is stored as the index, an int */
 } KeySpec;
 
-static const char *const log_formats[] = {"text", "json", NULL};   /* ArLogFormat order */
+static const char *const log_formats[] = {"text", "json", NULL};         /* ArLogFormat order */
 static const char *const srtp_backends[] = {"openssl", "libsrtp", NULL}; /* ArSrtpBackend */
 
 #define FIELD(f) offsetof(ArConfig, f)
 
 static const KeySpec schema[] = {
-  {"server", "listen_address", KEY_STRING, FIELD(listen_address)},
-  {"server", "port", KEY_INT, FIELD(port), 1, 65535},
-  {"server", "public_url", KEY_STRING, FIELD(public_url)},
-  {"server", "state_dir", KEY_PATH, FIELD(state_dir)},
-  {"server", "web_root", KEY_PATH, FIELD(web_root)},
-  {"server", "drain_seconds", KEY_INT, FIELD(drain_seconds), 0, 86400},
-  {"tls", "certificate", KEY_PATH, FIELD(tls_certificate)},
-  {"tls", "private_key", KEY_PATH, FIELD(tls_private_key)},
-  {"log", "level", KEY_LOG_LEVEL, FIELD(log_level)},
-  {"log", "format", KEY_CHOICE, FIELD(log_format), .choices = log_formats},
-  {"media", "workers", KEY_INT, FIELD(media_workers), 0, 256},
-  {"media", "srtp_backend", KEY_CHOICE, FIELD(srtp_backend), .choices = srtp_backends},
-  {"media", "port_min", KEY_INT, FIELD(media_port_min), 0, 65535},
-  {"media", "port_max", KEY_INT, FIELD(media_port_max), 0, 65535},
-  {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
-  {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
-  {"signaling", "idle_logoff_minutes", KEY_INT, FIELD(idle_logoff_minutes), 1, 1440},
-  {"signaling", "idle_logoff_seconds", KEY_INT, FIELD(idle_logoff_seconds), 0, 86400},
-  {"signaling", "grace_seconds", KEY_INT, FIELD(grace_seconds), 1, 3600},
-  {"signaling", "max_connections_per_ip", KEY_INT, FIELD(max_connections_per_ip), 0, 1000000},
-  {"signaling", "max_connections_per_token", KEY_INT, FIELD(max_connections_per_token), 0, 100},
-  {"signaling", "ip_messages_per_second", KEY_INT, FIELD(ip_messages_per_second), 0, 1000000},
-  {"signaling", "logins_per_minute", KEY_INT, FIELD(logins_per_minute), 0, 100000},
-  {"store", "path", KEY_STRING, FIELD(store_path)},
-  {"scheduling", "api_token", KEY_STRING, FIELD(sched_api_token)},
-  {"scheduling", "webhook_url", KEY_STRING, FIELD(sched_webhook_url)},
-  {"scheduling", "wave_size", KEY_INT, FIELD(sched_wave_size), 0, 1000},
-  {"scheduling", "offer_expiry_same_day_seconds", KEY_INT, FIELD(sched_expiry_same_day_s), 1, 86400},
-  {"scheduling", "offer_expiry_later_seconds", KEY_INT, FIELD(sched_expiry_later_s), 1, 604800},
-  {"scheduling", "min_answer_seconds", KEY_INT, FIELD(sched_min_answer_s), 0, 86400},
-  {"scheduling", "min_notice_seconds", KEY_INT, FIELD(sched_min_notice_s), 0, 604800},
-  {"scheduling", "online_only_within_seconds", KEY_INT, FIELD(sched_online_only_s), 0, 86400},
-  {"scheduling", "webhook_max_attempts", KEY_INT, FIELD(sched_webhook_max_attempts), 1, 100},
-  {"turn", "uris", KEY_STRING, FIELD(turn_uris)},
-  {"turn", "secret", KEY_STRING, FIELD(turn_secret)},
-  {"turn", "secret_file", KEY_PATH, FIELD(turn_secret_file)},
-  {"turn", "ttl_seconds", KEY_INT, FIELD(turn_ttl_seconds), 60, 7 * 86400},
-  {"recording", "dir", KEY_PATH, FIELD(recording_dir)},
-  {"recording", "retention_days", KEY_INT, FIELD(recording_retention_days), 0, 36500},
-  {"recording", "api_token", KEY_STRING, FIELD(recording_api_token)},
-  {"recording", "pipelines", KEY_PATH, FIELD(recording_pipelines)},
+    {"server", "listen_address", KEY_STRING, FIELD(listen_address)},
+    {"server", "port", KEY_INT, FIELD(port), 1, 65535},
+    {"server", "public_url", KEY_STRING, FIELD(public_url)},
+    {"server", "state_dir", KEY_PATH, FIELD(state_dir)},
+    {"server", "web_root", KEY_PATH, FIELD(web_root)},
+    {"server", "drain_seconds", KEY_INT, FIELD(drain_seconds), 0, 86400},
+    {"tls", "certificate", KEY_PATH, FIELD(tls_certificate)},
+    {"tls", "private_key", KEY_PATH, FIELD(tls_private_key)},
+    {"log", "level", KEY_LOG_LEVEL, FIELD(log_level)},
+    {"log", "format", KEY_CHOICE, FIELD(log_format), .choices = log_formats},
+    {"media", "workers", KEY_INT, FIELD(media_workers), 0, 256},
+    {"media", "srtp_backend", KEY_CHOICE, FIELD(srtp_backend), .choices = srtp_backends},
+    {"media", "port_min", KEY_INT, FIELD(media_port_min), 0, 65535},
+    {"media", "port_max", KEY_INT, FIELD(media_port_max), 0, 65535},
+    {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
+    {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
+    {"media", "batched_receive", KEY_BOOL, FIELD(media_batched_receive)},
+    {"signaling", "idle_logoff_minutes", KEY_INT, FIELD(idle_logoff_minutes), 1, 1440},
+    {"signaling", "idle_logoff_seconds", KEY_INT, FIELD(idle_logoff_seconds), 0, 86400},
+    {"signaling", "grace_seconds", KEY_INT, FIELD(grace_seconds), 1, 3600},
+    {"signaling", "max_connections_per_ip", KEY_INT, FIELD(max_connections_per_ip), 0, 1000000},
+    {"signaling", "max_connections_per_token", KEY_INT, FIELD(max_connections_per_token), 0, 100},
+    {"signaling", "ip_messages_per_second", KEY_INT, FIELD(ip_messages_per_second), 0, 1000000},
+    {"signaling", "logins_per_minute", KEY_INT, FIELD(logins_per_minute), 0, 100000},
+    {"store", "path", KEY_STRING, FIELD(store_path)},
+    {"scheduling", "api_token", KEY_STRING, FIELD(sched_api_token)},
+    {"scheduling", "webhook_url", KEY_STRING, FIELD(sched_webhook_url)},
+    {"scheduling", "wave_size", KEY_INT, FIELD(sched_wave_size), 0, 1000},
+    {"scheduling", "offer_expiry_same_day_seconds", KEY_INT, FIELD(sched_expiry_same_day_s), 1,
+     86400},
+    {"scheduling", "offer_expiry_later_seconds", KEY_INT, FIELD(sched_expiry_later_s), 1, 604800},
+    {"scheduling", "min_answer_seconds", KEY_INT, FIELD(sched_min_answer_s), 0, 86400},
+    {"scheduling", "min_notice_seconds", KEY_INT, FIELD(sched_min_notice_s), 0, 604800},
+    {"scheduling", "online_only_within_seconds", KEY_INT, FIELD(sched_online_only_s), 0, 86400},
+    {"scheduling", "webhook_max_attempts", KEY_INT, FIELD(sched_webhook_max_attempts), 1, 100},
+    {"turn", "uris", KEY_STRING, FIELD(turn_uris)},
+    {"turn", "secret", KEY_STRING, FIELD(turn_secret)},
+    {"turn", "secret_file", KEY_PATH, FIELD(turn_secret_file)},
+    {"turn", "ttl_seconds", KEY_INT, FIELD(turn_ttl_seconds), 60, 7 * 86400},
+    {"recording", "dir", KEY_PATH, FIELD(recording_dir)},
+    {"recording", "retention_days", KEY_INT, FIELD(recording_retention_days), 0, 36500},
+    {"recording", "api_token", KEY_STRING, FIELD(recording_api_token)},
+    {"recording", "pipelines", KEY_PATH, FIELD(recording_pipelines)},
 };
 
 static const struct {
   const char *name;
   GLogLevelFlags level;
 } log_levels[] = {
-  {"error", G_LOG_LEVEL_CRITICAL},
-  {"warning", G_LOG_LEVEL_WARNING},
-  {"info", G_LOG_LEVEL_INFO},
-  {"debug", G_LOG_LEVEL_DEBUG},
+    {"error", G_LOG_LEVEL_CRITICAL},
+    {"warning", G_LOG_LEVEL_WARNING},
+    {"info", G_LOG_LEVEL_INFO},
+    {"debug", G_LOG_LEVEL_DEBUG},
 };
 
 ArConfig *
@@ -98,6 +100,7 @@ ar_config_new_default(void)
   cfg->srtp_backend = AR_SRTP_BACKEND_OPENSSL;
   cfg->media_public_ip = g_strdup("");
   cfg->media_ice_tcp = TRUE;
+  cfg->media_batched_receive = TRUE;
   cfg->idle_logoff_minutes = 15;
   cfg->idle_logoff_seconds = 0;
   cfg->grace_seconds = 60;
@@ -212,9 +215,8 @@ find_spec(const char *group, const char *key)
   return NULL;
 }
 
-static gboolean
-fail(GError **error, ArConfigError code, const char *source, const char *text, const char *group,
-     const char *key, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
+static gboolean fail(GError **error, ArConfigError code, const char *source, const char *text,
+                     const char *group, const char *key, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
 
 static gboolean
 fail(GError **error, ArConfigError code, const char *source, const char *text, const char *group,
@@ -225,8 +227,8 @@ fail(GError **error, ArConfigError code, const char *source, const char *text, c
   g_autofree char *why = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   int line = find_line(text, group, key);
-  g_autofree char *where = key ? g_strdup_printf("[%s] %s", group, key)
-                               : g_strdup_printf("[%s]", group);
+  g_autofree char *where =
+      key ? g_strdup_printf("[%s] %s", group, key) : g_strdup_printf("[%s]", group);
   g_set_error(error, AR_CONFIG_ERROR, code, "%s:%d: %s: %s", source, line, where, why);
   return FALSE;
 }
@@ -362,8 +364,7 @@ check_turn(ArConfig *cfg, const char *source, const char *text, GError **error)
   for (int i = 0; uris[i]; i++)
     if (!turn_uri_valid(uris[i]))
       return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "uris",
-                  "'%s' is not a turn: or turns: URI (turn:host:port?transport=udp|tcp)",
-                  uris[i]);
+                  "'%s' is not a turn: or turns: URI (turn:host:port?transport=udp|tcp)", uris[i]);
   if (*cfg->turn_secret && *cfg->turn_secret_file)
     return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file",
                 "set secret or secret_file, not both");
@@ -441,8 +442,7 @@ ar_config_load_data(const char *text, const char *source_name, GError **error)
   g_autofree char *base_dir = g_path_get_dirname(source_name);
   g_autofree char *abs_base = g_canonicalize_filename(base_dir, NULL);
   if (!apply_keyfile(cfg, kf, text, source_name, abs_base, error) ||
-      !check_media(cfg, source_name, text, error) ||
-      !check_turn(cfg, source_name, text, error))
+      !check_media(cfg, source_name, text, error) || !check_turn(cfg, source_name, text, error))
     return NULL;
   return g_steal_pointer(&cfg);
 }
@@ -453,8 +453,7 @@ ar_config_load(const char *path, GError **error)
   g_autofree char *text = NULL;
   g_autoptr(GError) read_error = NULL;
   if (!g_file_get_contents(path, &text, NULL, &read_error)) {
-    g_set_error(error, AR_CONFIG_ERROR, AR_CONFIG_ERROR_READ, "%s: %s", path,
-                read_error->message);
+    g_set_error(error, AR_CONFIG_ERROR, AR_CONFIG_ERROR_READ, "%s: %s", path, read_error->message);
     return NULL;
   }
   return ar_config_load_data(text, path, error);

@@ -43,6 +43,7 @@ typedef struct {
   int media_port_min, media_port_max; /* 0, 0: any */
   char *media_public_ip;              /* "" = announce local addresses */
   gboolean media_ice_tcp;
+  gboolean media_batched_receive; /* recvmmsg beside libnice once a UDP pair is selected */
 
   /* [signaling] */
   int idle_logoff_minutes;
