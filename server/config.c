@@ -67,6 +67,7 @@ static const KeySpec schema[] = {
   {"recording", "retention_days", KEY_INT, FIELD(recording_retention_days), 0, 36500},
   {"recording", "api_token", KEY_STRING, FIELD(recording_api_token)},
   {"recording", "pipelines", KEY_PATH, FIELD(recording_pipelines)},
+  {"demo", "peer", KEY_BOOL, FIELD(demo_peer)},
 };
 
 static const struct {
@@ -123,6 +124,7 @@ ar_config_new_default(void)
   cfg->recording_retention_days = 30;
   cfg->recording_api_token = g_strdup("");
   cfg->recording_pipelines = g_strdup("");
+  cfg->demo_peer = TRUE;
   return cfg;
 }
 
