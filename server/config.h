@@ -74,6 +74,8 @@ typedef struct {
   int recording_retention_days; /* 0 = keep until deleted through the API */
   char *recording_api_token;    /* "" = the recordings API is off */
   char *recording_pipelines;    /* "" = the shipped recorder-pipelines.conf */
+  /* [demo] (only with --demo) */
+  gboolean demo_peer; /* an anteroom-peer waits in the lobby as a demo patient */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

@@ -521,8 +521,9 @@ ar_room_record_start(ArRoom *room, const char *recording_id, const char *path,
   g_autoptr(GArray) tracks = g_array_new(FALSE, TRUE, sizeof(ArRecorderTrack));
   for (guint i = 0; i < infos->len; i++) {
     const ArRoomTrackInfo *in = &g_array_index(infos, ArRoomTrackInfo, i);
-    ArRecorderTrack t = {in->track, in->participant_id, in->mid, in->audio, in->codec, in->pt,
-                         in->clock_rate};
+    ArRecorderTrack t = {in->track, in->participant_id, in->mid,        in->audio,
+                         in->codec, in->pt,             in->clock_rate, in->has_red,
+                         in->red_pt};
     g_array_append_val(tracks, t);
   }
   g_autoptr(GError) error = NULL;

@@ -696,6 +696,12 @@ ar_room_router_visit_tracks(ArRoomRouter *rr)
         ArRoomTrackInfo info = {peer->id,     t->id,           t->mid,
                                 t->kind == AR_ROUTER_AUDIO, t->names[c], t->codecs[c].pt,
                                 t->clock_rate};
+        /* Chrome sends its audio as RED once accepted: the recorder unwraps it. */
+        for (guint r = 0; r < t->n_codecs && !info.has_red; r++)
+          if (g_ascii_strcasecmp(t->names[r], "red") == 0) {
+            info.has_red = TRUE;
+            info.red_pt = t->codecs[r].pt;
+          }
         g_array_append_val(out, info);
         break;
       }

@@ -63,6 +63,8 @@ typedef struct {
   const char *codec; /* the first media codec the answer accepted (not RED, FEC or RTX) */
   guint8 pt;
   guint clock_rate;
+  gboolean has_red; /* the answer also accepted RED ("red/48000/2") on this track */
+  guint8 red_pt;
 } ArRoomTrackInfo;
 
 /* ArRoomTrackInfo of every such track; its strings live until the peers change. */
