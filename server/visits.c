@@ -25,6 +25,7 @@ typedef enum {
   CMD_LEAVE,
   CMD_RECORD_START,
   CMD_RECORD_STOP,
+  CMD_VIEWPORT,
 } CommandKind;
 
 typedef struct {
@@ -37,6 +38,7 @@ typedef struct {
   gint64 request_id;
   gboolean free_room; /* LEAVE of the last participant */
   const void *pipelines; /* RECORD_START; text is the path, participant_id the recording id */
+  guint max_height;      /* VIEWPORT; text is the slot's mid */
 } Command;
 
 typedef struct {
@@ -94,6 +96,9 @@ run_command(gpointer data)
     break;
   case CMD_RECORD_STOP:
     ar_room_record_stop(e->room, c->participant_id);
+    break;
+  case CMD_VIEWPORT:
+    ar_room_viewport(e->room, c->participant_id, c->text, c->max_height);
     break;
   case CMD_LEAVE:
     ar_room_remove(e->room, c->participant_id);
@@ -178,6 +183,21 @@ ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *participant_
   Command *c = g_new0(Command, 1);
   *c = (Command){.kind = CMD_PURPOSE, .room_id = g_strdup(room_id),
                  .participant_id = g_strdup(participant_id), .purpose = purpose};
+  post(v, e, c);
+  return TRUE;
+}
+
+gboolean
+ar_visits_viewport(ArVisits *v, const char *room_id, const char *participant_id, const char *mid,
+                   guint max_height)
+{
+  RoomEntry *e = entry_for(v, room_id, FALSE);
+  if (!e || !g_hash_table_contains(e->members, participant_id))
+    return FALSE;
+  Command *c = g_new0(Command, 1);
+  *c = (Command){.kind = CMD_VIEWPORT, .room_id = g_strdup(room_id),
+                 .participant_id = g_strdup(participant_id), .text = g_strdup(mid),
+                 .max_height = max_height};
   post(v, e, c);
   return TRUE;
 }

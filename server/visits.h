@@ -27,6 +27,10 @@ void ar_visits_candidate(ArVisits *v, const char *room_id, const char *participa
  * FALSE when the participant has no media in that room. */
 gboolean ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *participant_id,
                                ArRoomPurpose purpose);
+/* The participant's viewport hint for its video receive slot `mid` (see
+ * ar_room_router_viewport). FALSE when it has no media in that room. */
+gboolean ar_visits_viewport(ArVisits *v, const char *room_id, const char *participant_id,
+                            const char *mid, guint max_height);
 gboolean ar_visits_has_media(const ArVisits *v, const char *room_id, const char *participant_id);
 
 /* Records the visit in room_id into `path` (see ar_room_record_start; `pipelines` is an

@@ -414,6 +414,14 @@ ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purp
     stop_stats(p);
 }
 
+void
+ar_room_viewport(ArRoom *room, const char *participant_id, const char *mid, guint max_height)
+{
+  Participant *p = g_hash_table_lookup(room->participants, participant_id);
+  if (p && p->peer)
+    ar_room_router_viewport(room->router, p->peer, mid, max_height);
+}
+
 /* ---- recording ---- */
 
 static void

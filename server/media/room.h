@@ -63,6 +63,9 @@ gboolean ar_room_candidate(ArRoom *room, const char *participant_id, const char 
 /* Admit: device check (echo) → visit (forwarding to and from the others), or back. */
 void ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose purpose);
 void ar_room_remove(ArRoom *room, const char *participant_id);
+/* Viewport hint of a participant for one of its video receive slots (ar_room_router_viewport). */
+void ar_room_viewport(ArRoom *room, const char *participant_id, const char *mid,
+                      guint max_height);
 guint ar_room_size(const ArRoom *room);
 
 /* Records the published tracks of everyone in the visit into `path` (pipelines/recorder.h;

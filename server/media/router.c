@@ -702,6 +702,7 @@ ar_router_handle_rtp(ArRouter *r, gint from, guint8 *buf, gsize len, gint64 now_
   }
   L->seen = TRUE;
   L->last_us = r->now_us;
+  ar_router_layer_rate_add(L, v.len, r->now_us);
   t->active_mask |= 1u << layer;
   ar_rtcp_reports_recv_packet(&L->stats, seq, ar_rtp_ts(&v), r->now_us, retransmission);
 
@@ -714,8 +715,12 @@ ar_router_handle_rtp(ArRouter *r, gint from, guint8 *buf, gsize len, gint64 now_
     if (!ar_nack_generator_on_packet(&L->nackgen, seq, r->now_us))
       ar_router_request_keyframe(r, ti, layer);
     inspect_payload(codec->codec, &v, &pi);
-    if (pi.keyframe)
+    if (pi.keyframe) {
       ar_keyframe_received(&L->kf);
+      guint16 w, h;
+      if (pi.has_vp8 && ar_vp8_keyframe_size(&pi.vp8, ar_rtp_payload(&v), v.payload_len, &w, &h))
+        L->height = h;
+    }
     const guint8 *stored =
         ar_nack_cache_store(&L->cache, seq, v.buf, v.len, r->now_us, &slot, &slot_gen);
     if (stored) {
