@@ -616,6 +616,10 @@ fan_out(ArRouter *r, gint ti, guint layer, const ArRtpView *v, const PayloadInfo
       r->stats.dropped_by_forwarder++;
       continue;
     }
+    /* A switch may resume the layer forwarded before a pause (audio-only, allocator): a new
+     * segment, or the packets skipped meanwhile would read as one long loss. */
+    if (d == AR_FORWARD_SWITCHED && s->munger.started && s->munger.src == in.src)
+      s->munger.src = ~in.src;
     ArMungerOut m;
     ArMungerResult res = ar_munger_process(&s->munger, &in, r->now_us, &m);
     if (res == AR_MUNGER_DUPLICATE) {
