@@ -481,8 +481,9 @@ aimd_update(ArBwe *b, gint64 now_us)
  * chance; the increase is 5 % per 200 ms of window, so that long windows at low rates (few
  * packets) do not slow the recovery.
  * Two guards make it usable for layer allocation: a decrease needs the window that just closed to
- * be lossy too (the smoothed p stays high for seconds after the sender backed off, and would
- * otherwise keep cutting the target down to the minimum), and an increase is capped at 1.5x the
+ * be lossy too, and cuts by that window's loss when it is the smaller (the smoothed p stays high
+ * for seconds after the sender backed off, and would otherwise keep cutting the target down to
+ * the minimum on every keyframe a policer clips), and an increase is capped at 1.5x the
  * acknowledged rate, as the delay-based one is (gcc 5.5): the estimate only grows past what we
  * send when we send more (probing), else a policed link reads as free once its loss stops. */
 static void
@@ -504,7 +505,7 @@ loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
   if (p > LOSS_HIGH && w > LOSS_HIGH) {
     if (b->loss.have_decrease && now_us - b->loss.last_decrease_us < LOSS_DECREASE_US + b->rtt_us)
       return;
-    b->loss.rate_bps = clamp_rate(b, (double)b->target_bps * (1.0 - 0.5 * p));
+    b->loss.rate_bps = clamp_rate(b, (double)b->target_bps * (1.0 - 0.5 * MIN(p, w)));
     b->loss.last_decrease_us = now_us;
     b->loss.have_decrease = TRUE;
   } else if (p < LOSS_LOW) {

@@ -29,6 +29,7 @@ struct ArRoomAlloc {
   guint n_applied;
   gboolean audio_only;
   gint64 audio_only_since_us;
+  gint64 audio_only_pending_us; /* -1: the allocator does not ask for audio-only */
   guint64 estimate_bps, allocated_bps;
   /* probing */
   guint64 probe_bps;
@@ -47,6 +48,7 @@ ar_room_alloc_new(gint participant)
   a->participant = participant;
   a->alloc = ar_allocator_new(NULL);
   a->next_decision_us = G_MININT64;
+  a->audio_only_pending_us = -1;
   a->probe_blocked_until_us = G_MININT64;
   a->probe_backoff_us = AR_ROOM_ALLOC_PROBE_BACKOFF_US;
   return a;
@@ -131,6 +133,24 @@ plan_probe(ArRoomAlloc *a, const ArRoomBweLink *link, const ArAllocResult *res, 
 }
 
 static void
+log_decision(const ArRoomAlloc *a, const ArRoomBweLink *link, const ArAllocTrack *t, guint n,
+             const ArAllocResult *res)
+{
+  char layers[160] = "";
+  for (guint i = 0, off = 0; i < n && off < sizeof layers - 40; i++)
+    if (t[i].kind != AR_ALLOC_AUDIO)
+      off += (guint)g_snprintf(layers + off, sizeof layers - off, " %d[%u/%u/%u]",
+                               res->tracks[i].layer, t[i].layer_bps[0] / 1000,
+                               t[i].layer_bps[1] / 1000, t[i].layer_bps[2] / 1000);
+  g_debug("alloc: participant %d estimate %" G_GUINT64_FORMAT
+          " kbps%s%s, allocated %" G_GUINT64_FORMAT
+          " kbps, audio-only %d, padding %" G_GUINT64_FORMAT " kbps, layers%s",
+          a->participant, a->estimate_bps / 1000, link->measured ? "" : " (no feedback)",
+          link->congested ? " congested" : "", res->allocated_bps / 1000, a->audio_only,
+          res->padding_bps / 1000, layers);
+}
+
+static void
 decide(ArRoomAlloc *a, ArRouter *r, const ArRoomAllocSlot *slots, guint n,
        const ArRoomBweLink *link, gint64 now_us)
 {
@@ -146,6 +166,22 @@ decide(ArRoomAlloc *a, ArRouter *r, const ArRoomAllocSlot *slots, guint n,
   ArAllocResult res;
   if (!ar_allocator_update(a->alloc, a->estimate_bps, tracks, m, now_us, &res))
     return;
+  /* Audio-only waits for AUDIO_ONLY_ENTER_US of "nothing fits"; meanwhile every wanted video
+   * keeps its lowest layer. */
+  if (!res.audio_only || a->audio_only)
+    a->audio_only_pending_us = -1;
+  else if (a->audio_only_pending_us < 0)
+    a->audio_only_pending_us = now_us;
+  gboolean hold_lowest = a->audio_only_pending_us >= 0 &&
+                         now_us - a->audio_only_pending_us < AR_ROOM_ALLOC_AUDIO_ONLY_ENTER_US;
+  if (hold_lowest) {
+    res.audio_only = FALSE;
+    for (guint i = 0; i < m; i++)
+      if (tracks[i].kind != AR_ALLOC_AUDIO && tracks[i].max_height != 0)
+        for (guint l = 0; l < tracks[i].n_layers && res.tracks[i].layer < 0; l++)
+          if (tracks[i].layer_bps[l] > 0)
+            res.tracks[i].layer = (gint)l;
+  }
   Applied old[AR_ALLOC_MAX_TRACKS];
   guint n_old = a->n_applied;
   memcpy(old, a->applied, sizeof old);
@@ -153,8 +189,14 @@ decide(ArRoomAlloc *a, ArRouter *r, const ArRoomAllocSlot *slots, guint n,
   for (guint i = 0; i < m; i++)
     if (tracks[i].kind != AR_ALLOC_AUDIO)
       apply_layer(a, r, old, n_old, (gint)tracks[i].id, res.tracks[i].layer, now_us);
+  gboolean was_audio_only = a->audio_only;
   set_audio_only(a, r, res.audio_only, now_us);
   gboolean upgraded = res.allocated_bps > a->allocated_bps && a->allocated_bps > 0;
+  gboolean changed = was_audio_only != a->audio_only;
+  for (guint i = 0; i < m; i++)
+    changed |= tracks[i].kind != AR_ALLOC_AUDIO && res.tracks[i].changed;
+  if (changed)
+    log_decision(a, link, tracks, m, &res);
   a->allocated_bps = res.allocated_bps;
   plan_probe(a, link, &res, upgraded, now_us);
 }

@@ -16,6 +16,9 @@
 /* Audio-only lasts at least this long once entered, so a wobbling estimate does not make the
  * picture come and go (the allocator adds its own margin and hold before any upgrade). */
 #define AR_ROOM_ALLOC_AUDIO_ONLY_MIN_US 4000000
+/* ... and is entered only when no video has fitted for this long: until then the lowest layer
+ * stays, so one noisy estimate or keyframe-heavy second does not blank the picture. */
+#define AR_ROOM_ALLOC_AUDIO_ONLY_ENTER_US 1500000
 /* After a probe met loss or queueing, the next waits this long, doubling up to the maximum. */
 #define AR_ROOM_ALLOC_PROBE_BACKOFF_US 4000000
 #define AR_ROOM_ALLOC_PROBE_BACKOFF_MAX_US 60000000

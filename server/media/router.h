@@ -181,7 +181,7 @@ gboolean ar_router_request_track_keyframe(ArRouter *r, gint track, gint64 now_us
 
 /* What the router measures of one layer of a track, for the bandwidth allocator (allocator.h). */
 typedef struct {
-  guint32 bitrate_bps; /* received, over windows of about half a second; 0 before the first */
+  guint32 bitrate_bps; /* received, smoothed over 1 s windows; 0 before the first closes */
   guint16 height;      /* from the layer's last keyframe (VP8), 0 when unknown */
   gboolean active;     /* the publisher sends it (not silent for layer_timeout_us) */
 } ArRouterLayerInfo;

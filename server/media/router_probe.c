@@ -5,10 +5,11 @@
 
 #include "rtp.h"
 
-/* Windows shorter than this are too noisy (a keyframe is a burst of a dozen packets). */
-#define RATE_WINDOW_US 500000
+/* Windows shorter than this are too noisy: a keyframe (one per layer switch of any subscriber)
+ * is several times a frame, and a low layer's rate read off one would pause it for nothing. */
+#define RATE_WINDOW_US 1000000
 /* How much one closed window weighs against the previous value. */
-#define RATE_NEW_WEIGHT 0.5
+#define RATE_NEW_WEIGHT 0.3
 
 /* A padding-only RTP packet before rewriting: header with P set, 224 bytes of padding whose last
  * byte is its count (RFC 3550 5.1). Constant, so one copy serves every probe. */
