@@ -454,6 +454,14 @@ ar_room_set_muted(ArRoom *room, const char *participant_id, gboolean muted)
     ar_room_router_set_muted(room->router, p->peer, muted);
 }
 
+void
+ar_room_viewport(ArRoom *room, const char *participant_id, const char *mid, guint max_height)
+{
+  Participant *p = g_hash_table_lookup(room->participants, participant_id);
+  if (p && p->peer)
+    ar_room_router_viewport(room->router, p->peer, mid, max_height);
+}
+
 /* ---- recording ---- */
 
 static void
