@@ -19,9 +19,11 @@
 /* ... and is entered only when no video has fitted for this long: until then the lowest layer
  * stays, so one noisy estimate or keyframe-heavy second does not blank the picture. */
 #define AR_ROOM_ALLOC_AUDIO_ONLY_ENTER_US 1500000
-/* After a probe met loss or queueing, the next waits this long, doubling up to the maximum. */
+/* After a probe met loss or queueing, the next waits this long, doubling up to the maximum. The
+ * maximum bounds how long a patient whose network has recovered stays without video (a probe
+ * stops at the first sign of loss, so one every 20 s costs a congested link little). */
 #define AR_ROOM_ALLOC_PROBE_BACKOFF_US 4000000
-#define AR_ROOM_ALLOC_PROBE_BACKOFF_MAX_US 60000000
+#define AR_ROOM_ALLOC_PROBE_BACKOFF_MAX_US 20000000
 #define AR_ROOM_ALLOC_PROBE_MAX_BPS 2000000
 
 /* One receive slot of the subscriber that shows a track. */

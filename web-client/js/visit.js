@@ -114,9 +114,14 @@ export function visitScreen({ sig, media, role, selfId, appointmentId, onLeave, 
   const flipBtn = h('button', { type: 'button', hidden: true, t: 'visit.flip',
     onclick: async () => { await media.flipCamera(); selfView.srcObject = media.stream; } });
   cameraCount().then((n) => { flipBtn.hidden = n < 2; });
+  // Audio-only is the person's choice (stops their camera too) or the server's (their link
+  // cannot carry video: the server pauses what it sends them and resumes it by itself).
+  let chosenAudioOnly = false, serverAudioOnly = false;
+  const showAudioOnly = () => stage.classList.toggle('audio-only', chosenAudioOnly || serverAudioOnly);
   const audioOnlyBtn = toggle('visit.audio_only', 'visit.video_back', async (on) => {
+    chosenAudioOnly = on;
     await media.setAudioOnly(on);
-    stage.classList.toggle('audio-only', on);
+    showAudioOnly();
     camBtn.disabled = on;
   });
 
@@ -200,10 +205,9 @@ export function visitScreen({ sig, media, role, selfId, appointmentId, onLeave, 
     sig.on('speaker.active', (m) => { activeSpeaker = m.participant_id; layout(); }),
     sig.on('media.audio_only', (m) => {
       if (m.participant_id && m.participant_id !== selfId) return;
-      audioOnlyBtn.set(!!m.value || m.value === undefined);
-      media.setAudioOnly(true);
-      stage.classList.add('audio-only');
-      tr(notice, 'visit.audio_only_auto');
+      serverAudioOnly = m.value !== false;
+      showAudioOnly();
+      tr(notice, serverAudioOnly ? 'visit.audio_only_auto' : 'visit.audio_only_auto_end');
     }),
     sig.on('media.quality', (m) => { if (m.participant_id === selfId) showNet(verdictOf(m.score)); }),
     sig.on('chat.message', (m) => {

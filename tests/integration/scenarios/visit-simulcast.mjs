@@ -194,7 +194,7 @@ try {
     const bs = await recvStats(b.page);
     result.limited.b = bs.height;
     unpolice();
-    const back = await a.c.waitFor((m) => m.type === 'media.audio_only' && m.value === false, 90000)
+    const back = await a.c.waitFor((m) => m.type === 'media.audio_only' && m.value === false, 120000)
       .catch(() => null);
     result.audioOnlyLeft = !!back;
   }

@@ -113,7 +113,8 @@ export default {
   'visit.record_ask': 'The clinician asks to record this visit. Do you agree?',
   'visit.record_yes': 'I agree',
   'visit.record_no': 'No',
-  'visit.audio_only_auto': 'The connection is weak: switched to audio only.',
+  'visit.audio_only_auto': 'The connection is weak: you hear everyone, video is paused until it improves.',
+  'visit.audio_only_auto_end': 'The connection is better: video is back.',
 
   'rate.title': 'Your visit has ended',
   'rate.question': 'How was your video visit?',

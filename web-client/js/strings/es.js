@@ -112,7 +112,8 @@ export default {
   'visit.record_ask': 'El médico pide grabar esta consulta. ¿Está de acuerdo?',
   'visit.record_yes': 'Estoy de acuerdo',
   'visit.record_no': 'No',
-  'visit.audio_only_auto': 'La conexión es débil: se cambió a solo audio.',
+  'visit.audio_only_auto': 'La conexión es débil: oye a todos, el video se pausa hasta que mejore.',
+  'visit.audio_only_auto_end': 'La conexión mejoró: vuelve el video.',
 
   'rate.title': 'Su consulta terminó',
   'rate.question': '¿Qué tal fue su consulta por video?',
