@@ -141,11 +141,18 @@ test('a patient in a visit reloads: same participant, back in the visit, both de
 
   const toPatient = [];
   const toClinician = [];
+  const toResume = [];
+  let resumeSent = 0;
+  page.on('websocket', (ws) => ws.on('framesent', (f) => {
+    if (!resumeSent && /"type":"resume"/.test(f.payload)) resumeSent = Date.now();
+  }));
   for (let run = 0; run < RUNS; run++) {
     const t0 = await cpage.evaluate(() => Date.now()); // same clock as the samples
+    resumeSent = 0;
     const reloaded = page.reload();
     await until(async () => (await tileFrames(page)) > 0, 60000, 'the reloaded patient decodes the clinician');
     toPatient.push((await cpage.evaluate(() => Date.now())) - t0);
+    toResume.push(`${resumeSent - t0} (lock ${await page.evaluate(() => window.__anteroom.lockWaitMs)})`);
     await reloaded;
     await screen(page, 'visit');
     // The clinician: the first frame after the gap the reload made.
@@ -164,7 +171,7 @@ test('a patient in a visit reloads: same participant, back in the visit, both de
     await sleep(1000);
   }
   console.log(`reload → first decoded frame (ms): patient ${toPatient.join(', ')} (median ${median(toPatient)}); ` +
-    `clinician ${toClinician.join(', ')} (median ${median(toClinician)})`);
+    `clinician ${toClinician.join(', ')} (median ${median(toClinician)}); resume sent (lock wait) ${toResume.join(', ')}`);
 
   const events = await cpage.evaluate(() => window.__events);
   const about = events.filter((e) => e.pid === pid).map((e) => e.type);

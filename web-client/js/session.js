@@ -46,12 +46,14 @@ function storePid(token, pid) {
 function claim(pid) {
   if (held.has(pid)) return Promise.resolve(true);
   if (!navigator.locks) return Promise.resolve(true); // old browsers: resume anyway
+  const t0 = performance.now();
   return new Promise((resolve) => {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), LOCK_WAIT_MS);
     navigator.locks.request(`anteroom.participant.${pid}`, { signal: ac.signal }, () => {
       clearTimeout(timer);
       held.add(pid);
+      window.__anteroom.lockWaitMs = Math.round(performance.now() - t0); // tests print it
       resolve(true);
       return new Promise(() => {}); // kept until the page goes
     }).catch(() => resolve(false));
