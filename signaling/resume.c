@@ -4,6 +4,7 @@
  * session cookie) and the participant id gets all of it back; the client then restarts ICE
  * with a new media.offer if its transport did not survive. After the grace it is gone. */
 #include "accounts.h"
+#include "ice_servers.h"
 #include "limiter.h"
 #include "signaling_private.h"
 
@@ -99,6 +100,64 @@ same_identity(ArSignaling *s, ArSession *fresh, ArSession *old, const char *toke
 }
 
 static void
+add_roster_entry(ArSession *p, gpointer user_data)
+{
+  JsonBuilder *b = user_data;
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "participant_id");
+  json_builder_add_string_value(b, p->participant_id);
+  json_builder_set_member_name(b, "role");
+  json_builder_add_string_value(b, ar_token_role_to_string(p->claims.role));
+  json_builder_set_member_name(b, "connected");
+  json_builder_add_boolean_value(b, p->conn != NULL);
+  json_builder_end_object(b);
+}
+
+/* Everything `joined` told the page, plus where it was: a reloaded page has forgotten it all
+ * and must put the person back on the right screen (waiting room or visit) with the roster. */
+static void
+reply_resumed(ArSignaling *s, ArSession *se, const ArMsg *m, const char *waiting_state,
+              gboolean media)
+{
+  gboolean clinic_wide =
+      se->claims.role == AR_TOKEN_ROLE_CLINICIAN || se->claims.role == AR_TOKEN_ROLE_STAFF;
+  JsonBuilder *b = ar_protocol_begin("resumed", m->id);
+  json_builder_set_member_name(b, "participant_id");
+  json_builder_add_string_value(b, se->participant_id);
+  json_builder_set_member_name(b, "role");
+  json_builder_add_string_value(b, ar_token_role_to_string(se->claims.role));
+  json_builder_set_member_name(b, "appointment_id");
+  if (se->appointment_id)
+    json_builder_add_string_value(b, se->appointment_id);
+  else
+    json_builder_add_null_value(b);
+  if (clinic_wide) {
+    json_builder_set_member_name(b, "clinic_id");
+    json_builder_add_string_value(b, se->claims.visit_id);
+  }
+  if (waiting_state) {
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, waiting_state);
+  }
+  json_builder_set_member_name(b, "media");
+  json_builder_add_boolean_value(b, media);
+  json_builder_set_member_name(b, "ice_restart");
+  json_builder_add_boolean_value(b, media);
+  json_builder_set_member_name(b, "grace_seconds");
+  json_builder_add_int_value(b, s->opts.grace_seconds);
+  json_builder_set_member_name(b, "ice_servers");
+  ar_ice_servers_build(s->opts.ice_servers, b, se->participant_id,
+                       g_get_real_time() / G_USEC_PER_SEC);
+  if (se->appointment_id) {
+    json_builder_set_member_name(b, "participants");
+    json_builder_begin_array(b);
+    ar_roster_foreach(s->roster, se->appointment_id, add_roster_entry, b);
+    json_builder_end_array(b);
+  }
+  ar_signaling_send(se, ar_protocol_finish(b));
+}
+
+static void
 handle_resume(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   const char *pid = ar_msg_string(m, "participant_id");
@@ -143,7 +202,10 @@ handle_resume(ArSignaling *s, ArSession *se, const ArMsg *m)
   old->errors = 0;
   old->conn = c;
   g_hash_table_replace(s->sessions, c, old); /* frees se */
-  ar_lobby_resumed(s, old);
+  /* The waiting room takes the patient back first (the reply says where they are); its
+   * place in line and kept clinic messages follow the reply, as after `joined`, so a page
+   * that only starts listening once `resumed` arrived does not miss them. */
+  const char *waiting_state = ar_lobby_joined(s, old);
   gboolean media = old->media_room != NULL;
   g_autofree char *detail =
       g_strdup_printf("{\"participant\":\"%s\",\"media\":%s}", pid, media ? "true" : "false");
@@ -154,21 +216,9 @@ handle_resume(ArSignaling *s, ArSession *se, const ArMsg *m)
     g_autofree char *ev = away_event("participant.back", old);
     ar_roster_broadcast(s->roster, old->appointment_id, ev, old);
   }
-  JsonBuilder *b = ar_protocol_begin("resumed", m->id);
-  json_builder_set_member_name(b, "participant_id");
-  json_builder_add_string_value(b, old->participant_id);
-  json_builder_set_member_name(b, "role");
-  json_builder_add_string_value(b, ar_token_role_to_string(old->claims.role));
-  json_builder_set_member_name(b, "appointment_id");
-  if (old->appointment_id)
-    json_builder_add_string_value(b, old->appointment_id);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "media");
-  json_builder_add_boolean_value(b, media);
-  json_builder_set_member_name(b, "ice_restart");
-  json_builder_add_boolean_value(b, media);
-  ar_signaling_send(old, ar_protocol_finish(b));
+  reply_resumed(s, old, m, waiting_state, media);
+  ar_lobby_welcome(s, old);
+  ar_signaling_scheduler_presence(s, old, TRUE);
 }
 
 /* A deliberate goodbye: no grace period, the place is given up at once. */

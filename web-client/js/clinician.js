@@ -90,6 +90,7 @@ function logoutBtn() {
 }
 
 function toLobby() {
+  rememberVisit(null);
   if (state.media) { state.media.close(); state.media = null; }
   if (!state.lobby) {
     state.lobby = lobbyScreen({ sig: state.session.sig, onAdmit: (entry) => openVisit(entry) });
@@ -99,29 +100,50 @@ function toLobby() {
   show(state.lobby);
 }
 
-async function openVisit(entry) {
+// participants: the roster from `resumed` after a reload in the visit; the clinician is still
+// in it, and a new visit.join would announce them as joined again.
+// After a reload in a visit (resumed, still on its roster): the lobby underneath, the visit
+// on screen.
+// The server keeps the clinician on the roster after "back to lobby", so the tab remembers
+// which visit was on screen.
+const VISIT_KEY = 'anteroom.cl.visit';
+function rememberVisit(id) {
+  try { if (id) sessionStorage.setItem(VISIT_KEY, id); else sessionStorage.removeItem(VISIT_KEY); } catch { /* private mode */ }
+}
+function toLobbyOrVisit() {
+  let onScreen = null;
+  try { onScreen = sessionStorage.getItem(VISIT_KEY); } catch { /* private mode */ }
+  toLobby();
+  const j = state.session.joined;
+  if (j.resumed && j.appointment_id && j.appointment_id === onScreen) openVisit({ appointment_id: j.appointment_id }, { participants: j.participants || [] });
+}
+
+async function openVisit(entry, { participants = null } = {}) {
   let stream;
   try {
     stream = await getMedia();
   } catch (e) {
     const kind = classifyMediaError(e);
     show(cameraScreen(kind === 'other' || kind === 'unsupported' ? 'denied' : kind,
-      { onRetry: () => openVisit(entry), onAudioOnly: null }));
+      { onRetry: () => openVisit(entry, { participants }), onAudioOnly: null }));
     return;
   }
   const { sig, joined } = state.session;
   // Into the visit's roster first: chat, mute, remove and end act on the roster.
-  try {
-    await sig.request('visit.join', { appointment_id: entry.appointment_id });
-  } catch (e) {
-    announce(e.message);
+  if (!participants) {
+    try {
+      participants = (await sig.request('visit.join', { appointment_id: entry.appointment_id })).participants;
+    } catch (e) {
+      announce(e.message);
+    }
   }
   const media = new MediaSession(sig, { iceServers: joined.ice_servers || [] });
   media.offerFields = { appointment_id: entry.appointment_id };
+  rememberVisit(entry.appointment_id);
   state.media = media;
   media.stream = stream; // the self view shows at once, before negotiation ends
   show(visitScreen({ sig, media, role: 'clinician', selfId: joined.participant_id,
-    appointmentId: entry.appointment_id, onLeave: toLobby, onEnded: toLobby }));
+    appointmentId: entry.appointment_id, participants, onLeave: toLobby, onEnded: toLobby }));
   const back = h('button', { type: 'button', t: 'cl.back_to_lobby', onclick: toLobby });
   state.screen.querySelector('.controls').append(back);
   try {
@@ -133,7 +155,12 @@ async function openVisit(entry) {
 
 async function connect({ cookie }) {
   const session = await start({ needToken: false, cookie,
-    onRejoined: async () => { if (state.lobby) await state.lobby.subscribe(); } });
+    onRejoined: async (j) => {
+      if (state.lobby) await state.lobby.subscribe();
+      const m = state.media;
+      if (m && j.ice_restart && !['failed', 'closed'].includes(m.pc.connectionState))
+        await m.negotiate(m.purpose, { iceRestart: true }).catch(() => {});
+    } });
   if (!session) return false;
   state.session = session;
   const conn = document.getElementById('conn');
@@ -155,14 +182,14 @@ async function signedIn() {
   if (state.session) state.session.sig.close();
   if (await connect({ cookie: true })) {
     logoutBtn().hidden = false;
-    toLobby();
+    toLobbyOrVisit();
   }
 }
 
 async function main() {
   // A clinician link (#t=…) joins by its token; otherwise a live session cookie, else sign in.
   if (linkToken()) {
-    if (await connect({ cookie: false })) toLobby();
+    if (await connect({ cookie: false })) toLobbyOrVisit();
     return;
   }
   let signed = false;

@@ -45,7 +45,7 @@ async function connect(stream) {
   state.media = media;
   media.stream = stream; // the self view shows at once, before negotiation ends
   show(visitScreen({ sig, media, role: joined.role, selfId: joined.participant_id,
-    onLeave: ended, onEnded: ended }));
+    participants: joined.participants, onLeave: ended, onEnded: ended }));
   try {
     await media.start(stream, 'visit');
   } catch (e) {
@@ -60,8 +60,11 @@ function ended() {
 }
 
 async function main() {
-  const session = await start({ onRejoined: async (_j, { restarted }) => {
-    if (restarted && state.media && state.media.stream) {
+  const session = await start({ onRejoined: async (j, { restarted }) => {
+    const m = state.media;
+    if (!restarted && j.ice_restart && m && !['failed', 'closed'].includes(m.pc.connectionState)) {
+      await m.negotiate(m.purpose, { iceRestart: true }).catch(() => {});
+    } else if (state.media && state.media.stream) {
       const s = state.media.stream;
       state.media.stream = null; // keep the camera: the new connection takes it over
       await connect(s);
@@ -75,6 +78,12 @@ async function main() {
   }
   if (session.joined.role === 'patient') {
     location.replace(`/patient.html${location.hash}`);
+    return;
+  }
+  // A reload during the visit (the same participant resumed with its media): back in at once,
+  // the tap was given before.
+  if (session.joined.resumed && session.joined.media) {
+    await join({});
     return;
   }
   show(introScreen(session.joined.role));

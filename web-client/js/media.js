@@ -87,9 +87,10 @@ export class MediaSession {
   }
 
   // One offer/answer round; also used to move the kept connection from device check to visit.
-  async negotiate(purpose) {
+  // iceRestart: after `resumed` on a kept connection (new ICE credentials, same DTLS-SRTP).
+  async negotiate(purpose, { iceRestart = false } = {}) {
     this.purpose = purpose;
-    const offer = await this.pc.createOffer();
+    const offer = await this.pc.createOffer({ iceRestart });
     await this.pc.setLocalDescription(offer);
     const reply = await this.sig.request('media.offer', { ...this.offerFields, purpose, sdp: this.pc.localDescription.sdp });
     await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });

@@ -49,8 +49,18 @@ async function main() {
   sig.on('clinic.message', (m) => { state.messages.push(m); });
   sig.on('admitted', (m) => admitted(m));
   sig.on('visit.ended', () => ended());
+  // A reload during the visit: `resumed` (or, after the grace period, `joined`) says the
+  // patient is still in it; straight back in, with the roster from `resumed`.
+  if ((joined.resumed || joined.state === 'in_visit') && savedStage() === 'visit' &&
+      (joined.state === 'in_visit' || !joined.state)) {
+    await acquire({ quiet: true, visit: true });
+    return;
+  }
   // Came back with the same link after leaving: consent and the check are done already.
   if (savedStage() === 'waiting' || joined.state === 'away' || joined.state === 'ready') {
+    // Back after the grace period: consent stands but the server asks for the device check
+    // again; the kept connection's check is as good, so say so and keep the place in line.
+    if (joined.state === 'checking_devices') await moved({}).catch((e) => console.warn(e));
     await acquire({ quiet: true });
     return;
   }
@@ -67,8 +77,9 @@ async function onAgree() {
   await acquire({ quiet: false });
 }
 
-// Camera and microphone, then the media connection. quiet: straight to the waiting room.
-async function acquire({ quiet, audioOnly = false, retry = false }) {
+// Camera and microphone, then the media connection. quiet: straight to the waiting room;
+// visit: straight back into the visit (a reload while in it).
+async function acquire({ quiet, audioOnly = false, retry = false, visit = false }) {
   try {
     state.stream = await getMedia({ video: !audioOnly });
   } catch (e) {
@@ -76,7 +87,7 @@ async function acquire({ quiet, audioOnly = false, retry = false }) {
     if (retry && kind === 'denied') {
       // Browsers remember a refusal for the life of the page even after the person changed
       // the setting: load the page again, which resumes at this step.
-      saveStage(quiet ? 'waiting' : 'check');
+      if (!visit) saveStage(quiet ? 'waiting' : 'check');
       location.reload();
       return;
     }
@@ -85,10 +96,15 @@ async function acquire({ quiet, audioOnly = false, retry = false }) {
       return;
     }
     show(cameraScreen(kind === 'other' ? 'denied' : kind, {
-      onRetry: () => acquire({ quiet, audioOnly, retry: true }),
-      onAudioOnly: kind === 'denied' ? null : () => acquire({ quiet, audioOnly: true }),
+      onRetry: () => acquire({ quiet, audioOnly, retry: true, visit }),
+      onAudioOnly: kind === 'denied' ? null : () => acquire({ quiet, audioOnly: true, visit }),
     }));
     announce(t(`err.camera.${kind === 'notfound' || kind === 'inuse' ? `${kind}.title` : 'title'}`));
+    return;
+  }
+  if (visit) {
+    saveStage('visit');
+    if (await connectMedia('visit')) showVisit();
     return;
   }
   if (!quiet) state.stage = 'check';
@@ -185,7 +201,7 @@ function leave() {
 function showVisit() {
   const { sig, joined } = state.session;
   show(visitScreen({ sig, media: state.media, role: 'patient', selfId: joined.participant_id,
-    onLeave: () => ended(), onEnded: () => ended() }));
+    participants: joined.participants, onLeave: () => ended(), onEnded: () => ended() }));
 }
 
 async function admitted() {
@@ -212,13 +228,17 @@ function ended() {
   show(ratingScreen({ sig: state.session.sig }));
 }
 
-// After a reconnect the server knows us as a new participant (a new participant_id): the
-// old media connection went with the old one, so negotiate again and show the same screen.
+// After a reconnect: resumed (same participant, its media kept on the server) restarts ICE on
+// the kept connection. Otherwise the server knows us as a new participant (the grace period
+// was over): the old media connection went with the old one, so negotiate again and show the
+// same screen.
 async function onRejoined(joined) {
   const before = state.participantId;
   state.participantId = joined.participant_id;
   const pcDead = !state.media || ['failed', 'closed'].includes(state.media.pc.connectionState);
-  if (state.stream && (pcDead || before !== joined.participant_id)) {
+  if (state.stream && !pcDead && before === joined.participant_id && joined.ice_restart) {
+    await state.media.negotiate(state.media.purpose, { iceRestart: true }).catch(() => {});
+  } else if (state.stream && (pcDead || before !== joined.participant_id)) {
     if (state.stage === 'check') {
       if (await connectMedia('device_check')) show(deviceCheckScreen({ media: state.media, onDone: deviceChecked }));
     } else if (state.stage === 'waiting') {

@@ -1,6 +1,7 @@
-// What every page does with its link: read the token, connect, `join`, and keep the person
-// informed when things break: a bad link screen, and a connection-lost (or server-restart)
-// dialog with a countdown that goes away by itself once we have reconnected and rejoined.
+// What every page does with its link: read the token, connect, `resume` the participant this
+// tab had before a reload (else `join`), and keep the person informed when things break: a bad
+// link screen, and a connection-lost (or server-restart) dialog with a countdown that goes away
+// by itself once we have reconnected and resumed.
 import { h, t, mount, announce } from './dom.js';
 import { initSwitch } from './i18n.js';
 import { Signaling } from './signaling.js';
@@ -23,6 +24,64 @@ export function initPage() {
     // Nothing should fail silently into the console only.
     console.error(ev.reason);
   });
+}
+
+
+// The participant this tab is, per link (or per signed-in session): sessionStorage survives a
+// reload but not a new tab, so a reload resumes the same participant (docs/protocol.md, resume).
+// A duplicated tab copies sessionStorage, though: each page holds a Web Lock named after its
+// participant for its whole life, and a page that cannot get it (another live tab is that
+// participant) joins as a new one instead of taking the other tab's place and media. The lock
+// of a page being reloaded goes when it unloads, usually before the new page asks; the wait
+// covers the rest.
+const LOCK_WAIT_MS = 1500;
+const held = new Set();
+const pidKey = (token) => `anteroom.pid.${token ? token.slice(-32) : 'cookie'}`;
+function storedPid(token) {
+  try { return sessionStorage.getItem(pidKey(token)); } catch { return null; }
+}
+function storePid(token, pid) {
+  try { sessionStorage.setItem(pidKey(token), pid); } catch { /* private mode: no resume */ }
+}
+function claim(pid) {
+  if (held.has(pid)) return Promise.resolve(true);
+  if (!navigator.locks) return Promise.resolve(true); // old browsers: resume anyway
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), LOCK_WAIT_MS);
+    navigator.locks.request(`anteroom.participant.${pid}`, { signal: ac.signal }, () => {
+      clearTimeout(timer);
+      held.add(pid);
+      window.__anteroom.lockWaitMs = Math.round(performance.now() - t0); // tests print it
+      resolve(true);
+      return new Promise(() => {}); // kept until the page goes
+    }).catch(() => resolve(false));
+  });
+}
+
+// `resume` this tab's participant if it has one and the grace period is not over, else `join`.
+// The reply (`resumed` or `joined`) with .resumed set. Errors other than a lapsed participant
+// are thrown (invalid_token: the link is no longer good).
+async function enter(sig, session) {
+  const { token } = session;
+  const pid = storedPid(token);
+  if (pid && (await claim(pid))) {
+    try {
+      const r = await sig.request('resume', token ? { token, participant_id: pid } : { participant_id: pid });
+      r.resumed = true;
+      return r;
+    } catch (e) {
+      // not_found: grace over. A signed-in person with a new session (signed out and in
+      // again) no longer owns the old participant either: join afresh.
+      if (e.code !== 'not_found' && !(e.code === 'invalid_token' && !token)) throw e;
+    }
+  }
+  const j = await sig.request('join', token ? { token } : {});
+  j.resumed = false;
+  storePid(token, j.participant_id);
+  claim(j.participant_id);
+  return j;
 }
 
 export async function start({ needToken = true, cookie = false, onRejoined } = {}) {
@@ -68,19 +127,31 @@ export async function start({ needToken = true, cookie = false, onRejoined } = {
     sig.close();
   });
 
-  // After a reconnect: the same token again (the server keeps a patient's place while away).
+  // Another window resumed this participant (server close 4002): it is the visit's now.
+  // Reconnecting would take it back and start a tug of war; say where the visit went.
+  sig.on('taken_over', () => {
+    if (overlay) { overlay.remove(); overlay = null; }
+    document.getElementById('app').removeAttribute('aria-hidden');
+    for (const pc of window.__anteroom.pcs) {
+      for (const snd of pc.getSenders()) if (snd.track) snd.track.stop();
+      pc.close();
+    }
+    mount(simpleScreen('elsewhere', 'err.elsewhere.title', 'err.elsewhere.body', { reload: true }));
+  });
+
+  // After a reconnect: the same participant back (resume), else the same token again.
   sig.onReconnect = async () => {
     if (!session.token && !session.cookie) return;
-    session.joined = await sig.request('join', session.token ? { token: session.token } : {});
+    session.joined = await enter(sig, session);
     const restarted = session.restarted;
     session.restarted = false;
-    if (onRejoined) await onRejoined(session.joined, { restarted });
+    if (onRejoined) await onRejoined(session.joined, { restarted, resumed: session.joined.resumed });
   };
 
   await sig.connect();
   if (!token && !cookie) return session;
   try {
-    session.joined = await sig.request('join', token ? { token } : {});
+    session.joined = await enter(sig, session);
   } catch (e) {
     const kind = joinErrorKind(e);
     sig.close();

@@ -1,9 +1,9 @@
 // The WebSocket signaling client (docs/protocol.md): requests with ids answered exactly once,
 // events dispatched by type, a heartbeat that notices dead mobile connections, and reconnect
 // with exponential backoff and jitter. After a reconnect the page's onReconnect hook runs
-// (it re-sends `join` with the same link token) before queued work resumes. Events this class
+// (it sends `resume`, else `join` with the same link token) before queued work resumes. Events this class
 // makes up itself (never sent by the server): connecting, open, lost, retry, rejoin_failed,
-// signed_out and '*'.
+// signed_out, taken_over and '*'.
 
 export class SignalError extends Error {
   constructor(code, message) { super(message || code); this.code = code; }
@@ -147,6 +147,12 @@ export class Signaling {
     if (code === 4001) {
       this.state = 'closed';
       this.#emit('signed_out', { code });
+      return;
+    }
+    // 4002: another window resumed this participant (docs/protocol.md, resume).
+    if (code === 4002) {
+      this.state = 'closed';
+      this.#emit('taken_over', { code });
       return;
     }
     // 1001 going away and 1012 service restart: the server itself restarted or drained.

@@ -25,10 +25,11 @@ function verdictOf(score) {
   return score >= 4 ? 'good' : score >= 3 ? 'fair' : 'poor';
 }
 
-export function visitScreen({ sig, media, role, selfId, appointmentId, onLeave, onEnded }) {
+// participants: who is already in the visit (`resumed` or `visit.joined`), for the tile names.
+export function visitScreen({ sig, media, role, selfId, appointmentId, participants = [], onLeave, onEnded }) {
   const isClinician = role === 'clinician';
   const tiles = new Map(); // stream id → {el, video, participantId}
-  const roles = new Map(); // participant id → role
+  const roles = new Map((participants || []).map((p) => [p.participant_id, p.role])); // participant id → role
   const stage = h('div', { class: 'stage speaker', id: 'stage', role: 'region', label: 'visit.title' });
   const waitingNote = h('p', { class: 'waiting-note', t: 'visit.waiting_others' });
   const selfView = videoEl('self mirror pip');

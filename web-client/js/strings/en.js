@@ -156,6 +156,8 @@ export default {
   'err.restart.body': 'The clinic’s system restarted. We are putting you back where you were.',
   'err.back': 'You are connected again.',
   'err.generic.body': 'Please reload the page. If it keeps happening, call the clinic.',
+  'err.elsewhere.title': 'This visit is open in another window',
+  'err.elsewhere.body': 'You opened this visit in another window or tab, so it continues there. To use this window instead, reload it.',
   'err.reload': 'Reload the page',
   'err.unsupported.title': 'This browser cannot make video calls',
   'err.unsupported.body': 'Open the link in Safari on an iPhone or iPad, or in Chrome on Android or a computer.',

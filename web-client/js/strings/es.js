@@ -155,6 +155,8 @@ export default {
   'err.restart.body': 'El sistema de la clínica se reinició. Le estamos devolviendo a donde estaba.',
   'err.back': 'Ya está conectado otra vez.',
   'err.generic.body': 'Vuelva a cargar la página. Si sigue pasando, llame a la clínica.',
+  'err.elsewhere.title': 'Esta visita está abierta en otra ventana',
+  'err.elsewhere.body': 'Abrió esta visita en otra ventana o pestaña, así que sigue allí. Para usar esta ventana, vuelva a cargarla.',
   'err.reload': 'Volver a cargar la página',
   'err.unsupported.title': 'Este navegador no puede hacer videollamadas',
   'err.unsupported.body': 'Abra el enlace en Safari en un iPhone o iPad, o en Chrome en Android o en una computadora.',
