@@ -4,6 +4,7 @@
 #include "recorder.h"
 #include "bytes.h"
 #include "pipeline_conf.h"
+#include "red.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -73,6 +74,8 @@ ar_recorder_pipelines_clear(ArRecorderPipelines *p)
 typedef struct {
   gint key;
   guint8 pt;
+  gboolean has_red;
+  guint8 red_pt;
   guint32 ssrc; /* the first one seen: simulcast layers and other streams are not mixed in */
   GstAppSrc *src;
   char *participant_id;
@@ -157,6 +160,8 @@ add_branch(ArRecorder *r, const ArRecorderPipelines *pl, GstElement *mux, const 
                "max-bytes", r->max_queue_bytes, "block", FALSE, NULL);
   Branch b = {.key = t->key,
               .pt = t->pt,
+              .has_red = t->has_red,
+              .red_pt = t->red_pt,
               .src = GST_APP_SRC(src),
               .participant_id = g_strdup(t->participant_id),
               .audio = t->audio,
@@ -259,6 +264,27 @@ ar_recorder_new(const ArRecorderPipelines *pl, const char *path, const ArRecorde
   return r;
 }
 
+/* RED's primary block as a plain packet of the track's codec, or NULL when the packet carries
+ * nothing to record (malformed, or a primary of another payload type). */
+static GstBuffer *
+unwrap_red(const Branch *b, const guint8 *buf, gsize len)
+{
+  GstBuffer *out = gst_buffer_new_allocate(NULL, len, NULL);
+  GstMapInfo map;
+  if (!gst_buffer_map(out, &map, GST_MAP_WRITE)) {
+    gst_buffer_unref(out);
+    return NULL;
+  }
+  gsize n = ar_red_unwrap(buf, len, b->pt, map.data, map.size);
+  gst_buffer_unmap(out, &map);
+  if (!n) {
+    gst_buffer_unref(out);
+    return NULL;
+  }
+  gst_buffer_set_size(out, (gssize)n);
+  return out;
+}
+
 void
 ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len)
 {
@@ -268,7 +294,11 @@ ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len)
   for (guint i = 0; i < r->branches->len && !b; i++)
     if (g_array_index(r->branches, Branch, i).key == key)
       b = &g_array_index(r->branches, Branch, i);
-  if (!b || (buf[1] & 0x7f) != b->pt)
+  if (!b)
+    return;
+  guint8 pt = buf[1] & 0x7f;
+  gboolean red = b->has_red && pt == b->red_pt && pt != b->pt;
+  if (pt != b->pt && !red)
     return;
   guint32 ssrc = ar_be32(buf + 8);
   if (!b->ssrc)
@@ -279,7 +309,9 @@ ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len)
     r->dropped++;
     return;
   }
-  gst_app_src_push_buffer(b->src, gst_buffer_new_memdup(buf, len));
+  GstBuffer *out = red ? unwrap_red(b, buf, len) : gst_buffer_new_memdup(buf, len);
+  if (out)
+    gst_app_src_push_buffer(b->src, out);
 }
 
 static gboolean

@@ -37,6 +37,10 @@ typedef struct {
   const char *codec; /* encoding name from the SDP: "opus", "VP8", "H264", ... */
   guint8 pt;
   guint clock_rate;
+  /* The publisher's RED payload type wrapping this codec (Chrome's "red/48000/2" over Opus):
+   * such packets are unwrapped to their primary block (server/media/red.h) and recorded. */
+  gboolean has_red;
+  guint8 red_pt;
 } ArRecorderTrack;
 
 typedef struct ArRecorder ArRecorder;
@@ -55,7 +59,9 @@ ArRecorder *ar_recorder_new(const ArRecorderPipelines *pl, const char *path,
                             GError **error);
 
 /* A decrypted RTP packet of track `key`: copied into the pipeline when its payload type is
- * the track's codec (RTX, RED and padding of other payload types are not recorded). */
+ * the track's codec, or is the track's RED whose primary block is that codec (then the
+ * primary alone, as a plain packet of the codec). RTX, FEC and the redundant (older) RED
+ * blocks are not recorded. */
 void ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len);
 
 /* Ends every track; the muxer finishes the file and `done` follows from the context. */

@@ -25,7 +25,7 @@
 #include <math.h>
 #include <glib/gstdio.h>
 
-G_DEFINE_QUARK(ar-app-error-quark, ar_app_error)
+G_DEFINE_QUARK(ar - app - error - quark, ar_app_error)
 
 #define DRAIN_POLL_MS 200
 
@@ -145,7 +145,8 @@ effective_public_url(const ArConfig *cfg)
 {
   if (*cfg->public_url)
     return g_strdup(cfg->public_url);
-  gboolean any = g_str_equal(cfg->listen_address, "0.0.0.0") || g_str_equal(cfg->listen_address, "::");
+  gboolean any =
+      g_str_equal(cfg->listen_address, "0.0.0.0") || g_str_equal(cfg->listen_address, "::");
   return g_strdup_printf("https://%s:%d", any ? "127.0.0.1" : cfg->listen_address, cfg->port);
 }
 
@@ -178,17 +179,24 @@ media_metrics(ArApp *app, GString *out)
   ar_metrics_family(out, "anteroom_media_bytes_total", "counter", "Media bytes.");
   ar_metrics_sample(out, "anteroom_media_bytes_total", "direction=\"in\"", c.bytes_in.v);
   ar_metrics_sample(out, "anteroom_media_bytes_total", "direction=\"out\"", c.bytes_out.v);
+  ar_metrics_family(out, "anteroom_media_batched_receive_total", "counter",
+                    "Datagrams read in batches beside libnice ([media] batched_receive), and the "
+                    "recvmmsg calls that read them.");
+  ar_metrics_sample(out, "anteroom_media_batched_receive_total", "what=\"datagrams\"",
+                    c.batched_datagrams.v);
+  ar_metrics_sample(out, "anteroom_media_batched_receive_total", "what=\"calls\"",
+                    c.batched_calls.v);
   static const struct {
     const char *kind;
     size_t offset;
   } errors[] = {
-    {"srtp_auth", G_STRUCT_OFFSET(ArMediaCounters, srtp_auth_fail)},
-    {"srtp_replay", G_STRUCT_OFFSET(ArMediaCounters, srtp_replay)},
-    {"dtls", G_STRUCT_OFFSET(ArMediaCounters, dtls_fail)},
-    {"garbage", G_STRUCT_OFFSET(ArMediaCounters, garbage_in)},
-    {"malformed_rtp", G_STRUCT_OFFSET(ArMediaCounters, malformed_rtp)},
-    {"malformed_rtcp", G_STRUCT_OFFSET(ArMediaCounters, malformed_rtcp)},
-    {"send", G_STRUCT_OFFSET(ArMediaCounters, send_fail)},
+      {"srtp_auth", G_STRUCT_OFFSET(ArMediaCounters, srtp_auth_fail)},
+      {"srtp_replay", G_STRUCT_OFFSET(ArMediaCounters, srtp_replay)},
+      {"dtls", G_STRUCT_OFFSET(ArMediaCounters, dtls_fail)},
+      {"garbage", G_STRUCT_OFFSET(ArMediaCounters, garbage_in)},
+      {"malformed_rtp", G_STRUCT_OFFSET(ArMediaCounters, malformed_rtp)},
+      {"malformed_rtcp", G_STRUCT_OFFSET(ArMediaCounters, malformed_rtcp)},
+      {"send", G_STRUCT_OFFSET(ArMediaCounters, send_fail)},
   };
   ar_metrics_family(out, "anteroom_media_errors_total", "counter",
                     "Media packets dropped, by cause.");
@@ -202,9 +210,8 @@ media_metrics(ArApp *app, GString *out)
 /* One counter family labelled by a set of keys (error codes, stop reasons), in sorted order so
  * successive scrapes list them the same way. Takes the key list. */
 static void
-labelled_counters(GString *out, const char *name, const char *help, const char *label,
-                  GList *keys, guint64 (*count)(const ArSignaling *, const char *),
-                  const ArSignaling *s)
+labelled_counters(GString *out, const char *name, const char *help, const char *label, GList *keys,
+                  guint64 (*count)(const ArSignaling *, const char *), const ArSignaling *s)
 {
   ar_metrics_family(out, name, "counter", help);
   keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
@@ -220,8 +227,7 @@ signaling_metrics(ArApp *app, GString *out)
 {
   labelled_counters(out, "anteroom_signaling_errors_total",
                     "Error replies sent to signaling clients, by code.", "code",
-                    ar_signaling_error_codes(app->signaling), ar_signaling_errors,
-                    app->signaling);
+                    ar_signaling_error_codes(app->signaling), ar_signaling_errors, app->signaling);
 }
 
 /* How honest the waiting room's ETAs were: actual start minus the first ETA a ready patient saw. */
@@ -306,7 +312,7 @@ handle_metrics(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_dat
   ar_metrics_family(out, "anteroom_srtp_backend", "gauge",
                     "SRTP crypto in use: openssl (OpenSSL-backed types) or libsrtp (stock).");
   g_autofree char *backend =
-    g_strdup_printf("backend=\"%s\"", ar_srtp_backend_name(app->srtp_openssl));
+      g_strdup_printf("backend=\"%s\"", ar_srtp_backend_name(app->srtp_openssl));
   ar_metrics_sample(out, "anteroom_srtp_backend", backend, 1);
   ar_metrics_family(out, "anteroom_draining", "gauge", "1 while shutting down.");
   ar_metrics_sample(out, "anteroom_draining", NULL, app->draining);
@@ -327,12 +333,12 @@ start_listener(ArApp *app, GError **error)
   g_autofree char *web_root = resolve_web_root(cfg);
   const char *origins[2] = {cfg->public_url, NULL};
   ArHttpServerOptions opts = {
-    .listen_address = cfg->listen_address,
-    .port = cfg->port,
-    .web_root = web_root,
-    .cert_path = app->cert_path,
-    .key_path = app->key_path,
-    .allowed_origins = *cfg->public_url ? origins : NULL,
+      .listen_address = cfg->listen_address,
+      .port = cfg->port,
+      .web_root = web_root,
+      .cert_path = app->cert_path,
+      .key_path = app->key_path,
+      .allowed_origins = *cfg->public_url ? origins : NULL,
   };
   app->http = ar_http_server_new(&opts);
   ar_http_server_route(app->http, "/healthz", FALSE, handle_healthz, app);
@@ -372,11 +378,13 @@ start_media(ArApp *app, GMainLoop *loop, GError **error)
                      .port_max = (guint)cfg->media_port_max,
                      .tcp = cfg->media_ice_tcp,
                      .public_ip = cfg->media_public_ip};
+  /* ar_media_context_new() gives each worker its receive buffers unless this is off. */
+  gboolean batched = cfg->media_batched_receive;
   guint n = ar_worker_pool_size(app->workers);
   app->media = g_new0(ArMediaContext *, n);
   for (guint i = 0; i < n; i++)
     app->media[i] = ar_media_context_new(ar_worker_pool_get(app->workers, i), dtls, fingerprint,
-                                         &ice, POOL_BUFFERS_PER_WORKER);
+                                         &ice, batched, POOL_BUFFERS_PER_WORKER);
   app->visits = ar_visits_new(app->workers, app->media, room_event, app);
   return TRUE;
 }
@@ -471,8 +479,8 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
   if (!setup_recording(app, error) || !start_media(app, loop, error))
     return NULL;
   g_auto(GStrv) turn_uris = ar_config_turn_uris(cfg);
-  app->ice_servers = ar_ice_servers_new((const char *const *)turn_uris, cfg->turn_secret,
-                                        cfg->turn_ttl_seconds);
+  app->ice_servers =
+      ar_ice_servers_new((const char *const *)turn_uris, cfg->turn_secret, cfg->turn_ttl_seconds);
   if (turn_uris[0])
     g_message("TURN: %u URIs, credentials valid %d s", g_strv_length(turn_uris),
               cfg->turn_ttl_seconds);
@@ -485,10 +493,16 @@ ar_app_new(ArConfig *cfg, ArLog *log, GMainLoop *loop, gboolean srtp_openssl, GE
                                                 : (gint64)cfg->idle_logoff_minutes * 60000;
   app->accounts = ar_accounts_new(app->store, app->limits, idle_ms);
   app->recording_api.accounts = app->accounts;
-  ArSignalingOptions sig = {.messages_per_second = 20, .burst = 40, .max_errors = 20,
-                            .store = app->store, .keys = app->keys, .visits = app->visits,
-                            .ice_servers = app->ice_servers, .accounts = app->accounts,
-                            .limits = app->limits, .grace_seconds = (guint)cfg->grace_seconds,
+  ArSignalingOptions sig = {.messages_per_second = 20,
+                            .burst = 40,
+                            .max_errors = 20,
+                            .store = app->store,
+                            .keys = app->keys,
+                            .visits = app->visits,
+                            .ice_servers = app->ice_servers,
+                            .accounts = app->accounts,
+                            .limits = app->limits,
+                            .grace_seconds = (guint)cfg->grace_seconds,
                             .public_url = app->public_url,
                             .recording_dir = app->recording_dir,
                             .recorder_pipelines = &app->recorder_pipelines};
@@ -564,7 +578,7 @@ ar_app_drain(ArApp *app)
   app->draining = TRUE;
   ar_signaling_drain(app->signaling);
   app->drain_deadline_us =
-    g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
+      g_get_monotonic_time() + (gint64)app->cfg->drain_seconds * G_USEC_PER_SEC;
   g_message("draining: no new visits; waiting up to %d s for %u running visits",
             app->cfg->drain_seconds, ar_visits_active(app->visits));
   app->drain_timer = g_timeout_add(DRAIN_POLL_MS, drain_tick, app);

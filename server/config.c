@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
-G_DEFINE_QUARK(ar-config-error-quark, ar_config_error)
+G_DEFINE_QUARK(ar - config - error - quark, ar_config_error)
 
 typedef enum { KEY_STRING, KEY_PATH, KEY_INT, KEY_BOOL, KEY_LOG_LEVEL, KEY_CHOICE } KeyType;
 
@@ -16,11 +16,11 @@ typedef struct {
   const char *key;
   KeyType type;
   size_t offset;
-  int min, max;              /* KEY_INT only */
+  int min, max;               /* KEY_INT only */
   const char *const *choices; /* KEY_CHOICE: the value is stored as the index, an int */
 } KeySpec;
 
-static const char *const log_formats[] = {"text", "json", NULL};   /* ArLogFormat order */
+static const char *const log_formats[] = {"text", "json", NULL};         /* ArLogFormat order */
 static const char *const srtp_backends[] = {"openssl", "libsrtp", NULL}; /* ArSrtpBackend */
 
 #define FIELD(f) offsetof(ArConfig, f)
@@ -42,6 +42,7 @@ static const KeySpec schema[] = {
   {"media", "port_max", KEY_INT, FIELD(media_port_max), 0, 65535},
   {"media", "public_ip", KEY_STRING, FIELD(media_public_ip)},
   {"media", "ice_tcp", KEY_BOOL, FIELD(media_ice_tcp)},
+  {"media", "batched_receive", KEY_BOOL, FIELD(media_batched_receive)},
   {"signaling", "idle_logoff_minutes", KEY_INT, FIELD(idle_logoff_minutes), 1, 1440},
   {"signaling", "idle_logoff_seconds", KEY_INT, FIELD(idle_logoff_seconds), 0, 86400},
   {"signaling", "grace_seconds", KEY_INT, FIELD(grace_seconds), 1, 3600},
@@ -67,16 +68,17 @@ static const KeySpec schema[] = {
   {"recording", "retention_days", KEY_INT, FIELD(recording_retention_days), 0, 36500},
   {"recording", "api_token", KEY_STRING, FIELD(recording_api_token)},
   {"recording", "pipelines", KEY_PATH, FIELD(recording_pipelines)},
+  {"demo", "peer", KEY_BOOL, FIELD(demo_peer)},
 };
 
 static const struct {
   const char *name;
   GLogLevelFlags level;
 } log_levels[] = {
-  {"error", G_LOG_LEVEL_CRITICAL},
-  {"warning", G_LOG_LEVEL_WARNING},
-  {"info", G_LOG_LEVEL_INFO},
-  {"debug", G_LOG_LEVEL_DEBUG},
+    {"error", G_LOG_LEVEL_CRITICAL},
+    {"warning", G_LOG_LEVEL_WARNING},
+    {"info", G_LOG_LEVEL_INFO},
+    {"debug", G_LOG_LEVEL_DEBUG},
 };
 
 ArConfig *
@@ -98,6 +100,7 @@ ar_config_new_default(void)
   cfg->srtp_backend = AR_SRTP_BACKEND_OPENSSL;
   cfg->media_public_ip = g_strdup("");
   cfg->media_ice_tcp = TRUE;
+  cfg->media_batched_receive = TRUE;
   cfg->idle_logoff_minutes = 15;
   cfg->idle_logoff_seconds = 0;
   cfg->grace_seconds = 60;
@@ -123,6 +126,7 @@ ar_config_new_default(void)
   cfg->recording_retention_days = 30;
   cfg->recording_api_token = g_strdup("");
   cfg->recording_pipelines = g_strdup("");
+  cfg->demo_peer = TRUE;
   return cfg;
 }
 
@@ -212,9 +216,8 @@ find_spec(const char *group, const char *key)
   return NULL;
 }
 
-static gboolean
-fail(GError **error, ArConfigError code, const char *source, const char *text, const char *group,
-     const char *key, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
+static gboolean fail(GError **error, ArConfigError code, const char *source, const char *text,
+                     const char *group, const char *key, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
 
 static gboolean
 fail(GError **error, ArConfigError code, const char *source, const char *text, const char *group,
@@ -225,8 +228,8 @@ fail(GError **error, ArConfigError code, const char *source, const char *text, c
   g_autofree char *why = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   int line = find_line(text, group, key);
-  g_autofree char *where = key ? g_strdup_printf("[%s] %s", group, key)
-                               : g_strdup_printf("[%s]", group);
+  g_autofree char *where =
+      key ? g_strdup_printf("[%s] %s", group, key) : g_strdup_printf("[%s]", group);
   g_set_error(error, AR_CONFIG_ERROR, code, "%s:%d: %s: %s", source, line, where, why);
   return FALSE;
 }
@@ -362,8 +365,7 @@ check_turn(ArConfig *cfg, const char *source, const char *text, GError **error)
   for (int i = 0; uris[i]; i++)
     if (!turn_uri_valid(uris[i]))
       return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "uris",
-                  "'%s' is not a turn: or turns: URI (turn:host:port?transport=udp|tcp)",
-                  uris[i]);
+                  "'%s' is not a turn: or turns: URI (turn:host:port?transport=udp|tcp)", uris[i]);
   if (*cfg->turn_secret && *cfg->turn_secret_file)
     return fail(error, AR_CONFIG_ERROR_BAD_VALUE, source, text, "turn", "secret_file",
                 "set secret or secret_file, not both");
@@ -441,8 +443,7 @@ ar_config_load_data(const char *text, const char *source_name, GError **error)
   g_autofree char *base_dir = g_path_get_dirname(source_name);
   g_autofree char *abs_base = g_canonicalize_filename(base_dir, NULL);
   if (!apply_keyfile(cfg, kf, text, source_name, abs_base, error) ||
-      !check_media(cfg, source_name, text, error) ||
-      !check_turn(cfg, source_name, text, error))
+      !check_media(cfg, source_name, text, error) || !check_turn(cfg, source_name, text, error))
     return NULL;
   return g_steal_pointer(&cfg);
 }
@@ -453,8 +454,7 @@ ar_config_load(const char *path, GError **error)
   g_autofree char *text = NULL;
   g_autoptr(GError) read_error = NULL;
   if (!g_file_get_contents(path, &text, NULL, &read_error)) {
-    g_set_error(error, AR_CONFIG_ERROR, AR_CONFIG_ERROR_READ, "%s: %s", path,
-                read_error->message);
+    g_set_error(error, AR_CONFIG_ERROR, AR_CONFIG_ERROR_READ, "%s: %s", path, read_error->message);
     return NULL;
   }
   return ar_config_load_data(text, path, error);

@@ -43,6 +43,7 @@ typedef struct {
   int media_port_min, media_port_max; /* 0, 0: any */
   char *media_public_ip;              /* "" = announce local addresses */
   gboolean media_ice_tcp;
+  gboolean media_batched_receive; /* recvmmsg beside libnice once a UDP pair is selected */
 
   /* [signaling] */
   int idle_logoff_minutes;
@@ -73,6 +74,8 @@ typedef struct {
   int recording_retention_days; /* 0 = keep until deleted through the API */
   char *recording_api_token;    /* "" = the recordings API is off */
   char *recording_pipelines;    /* "" = the shipped recorder-pipelines.conf */
+  /* [demo] (only with --demo) */
+  gboolean demo_peer; /* an anteroom-peer waits in the lobby as a demo patient */
 } ArConfig;
 
 /* Defaults for every key, as documented in conf/anteroom.conf. */

@@ -9,6 +9,7 @@
 #include "log.h"
 
 #include "demo.h"
+#include "demo_peer.h"
 #include "srtp.h"
 #include "srtp_openssl.h"
 
@@ -28,12 +29,24 @@ typedef struct {
   gboolean demo;
   gboolean rotate_link_key;
   char *retire_link_key;
+  gboolean no_demo_peer;
 } Options;
+
+/* What the signal handlers stop: the demo peer first (so it does not reconnect into the
+ * drain), then the server. */
+typedef struct {
+  ArApp *app;
+  ArDemoPeer *demo_peer;
+} Running;
+
+#define DEMO_PEER_STOP_MS 5000
 
 static gboolean
 on_stop_signal(gpointer user_data)
 {
-  ar_app_drain(user_data);
+  Running *r = user_data;
+  ar_demo_peer_stop(g_steal_pointer(&r->demo_peer), DEMO_PEER_STOP_MS);
+  ar_app_drain(r->app);
   return G_SOURCE_CONTINUE;
 }
 
@@ -101,8 +114,40 @@ remove_demo_store(const ArConfig *cfg)
   }
 }
 
+/* The demo's waiting patient (server/demo_peer.h): anteroom-peer from next to this binary,
+ * connecting to this server over loopback as the seeded patient pat_demo01. */
+static ArDemoPeer *
+start_demo_peer(ArApp *app, const ArDemoLinks *links)
+{
+  g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+  g_autofree char *binary = ar_demo_peer_find_binary(self);
+  if (!binary) {
+    g_warning("demo peer: anteroom-peer not found next to %s or on PATH; no patient waits",
+              self ? self : "anteroom");
+    return NULL;
+  }
+  const ArConfig *cfg = ar_app_config(app);
+  const char *host = cfg->listen_address;
+  if (!*host || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::"))
+    host = "127.0.0.1";
+  g_autofree char *url = strchr(host, ':') ? g_strdup_printf("wss://[%s]:%d/ws", host, cfg->port)
+                                           : g_strdup_printf("wss://%s:%d/ws", host, cfg->port);
+  /* device_check with receive slots: the transport the patient waits on is switched into the
+   * visit on admit, so the clinician sees and hears it at once. */
+  const char *argv[] = {
+      binary,         "--url",   url, "--insecure", "--checkin", "--purpose",
+      "device_check", "--slots", "2", "--duration", "0",         "--report-interval",
+      "5000",         NULL};
+  g_autoptr(GError) error = NULL;
+  ArDemoPeer *p =
+      ar_demo_peer_start(argv, links->waiting_token, links->waiting_appointment_id, 0, &error);
+  if (!p)
+    g_warning("demo peer: %s", error->message);
+  return p;
+}
+
 static gboolean
-seed_demo(ArApp *app, GError **error)
+seed_demo(ArApp *app, gboolean with_peer, ArDemoPeer **peer, GError **error)
 {
   ArDemoLinks links = {0};
   if (!ar_demo_seed(ar_app_store(app), ar_app_keys(app), ar_app_public_url(app),
@@ -118,13 +163,20 @@ seed_demo(ArApp *app, GError **error)
          "Stop with Ctrl-C.\n",
          ar_app_public_url(app), links.patient, links.clinician, ar_app_public_url(app),
          links.clinician_login, links.clinician_password, links.interpreter, links.caregiver);
+  if (with_peer) {
+    *peer = start_demo_peer(app, &links);
+    if (*peer)
+      printf("A demo patient (anteroom-peer, appointment %s) is checking in and will wait in "
+             "Dr. Okafor's line\n(turn it off with [demo] peer = false or --no-demo-peer).\n",
+             links.waiting_appointment_id);
+  }
   fflush(stdout);
   ar_demo_links_clear(&links);
   return TRUE;
 }
 
 static int
-run(ArConfig *cfg, gboolean demo)
+run(ArConfig *cfg, gboolean demo, gboolean demo_peer)
 {
   ArLog *log = ar_log_install(cfg->log_level, cfg->log_format);
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
@@ -142,19 +194,22 @@ run(ArConfig *cfg, gboolean demo)
     g_free(log);
     return EXIT_CONFIG;
   }
-  if (demo && !seed_demo(app, &error)) {
+  Running running = {app, NULL};
+  if (demo &&
+      !seed_demo(app, demo_peer && ar_app_config(app)->demo_peer, &running.demo_peer, &error)) {
     fprintf(stderr, "anteroom: demo data: %s\n", error->message);
     g_clear_pointer(&app, ar_app_free);
     g_free(log);
     return EXIT_FAILURE;
   }
-  guint term = g_unix_signal_add(SIGTERM, on_stop_signal, app);
-  guint intr = g_unix_signal_add(SIGINT, on_stop_signal, app);
+  guint term = g_unix_signal_add(SIGTERM, on_stop_signal, &running);
+  guint intr = g_unix_signal_add(SIGINT, on_stop_signal, &running);
   guint hup = g_unix_signal_add(SIGHUP, on_hup, app);
   g_main_loop_run(loop);
   g_source_remove(term);
   g_source_remove(intr);
   g_source_remove(hup);
+  ar_demo_peer_stop(g_steal_pointer(&running.demo_peer), DEMO_PEER_STOP_MS);
   g_clear_pointer(&app, ar_app_free);
   g_message("stopped");
   g_free(log);
@@ -182,6 +237,8 @@ main(int argc, char **argv)
     {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
     {"demo", 0, 0, G_OPTION_ARG_NONE, &o.demo,
      "Run with a fresh demo clinic (state in ./state/demo) and print links to try it", NULL},
+    {"no-demo-peer", 0, 0, G_OPTION_ARG_NONE, &o.no_demo_peer,
+     "With --demo: no synthetic patient waits in the lobby (as [demo] peer = false)", NULL},
     {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- telehealth video visit server");
@@ -217,7 +274,7 @@ main(int argc, char **argv)
     apply_demo_defaults(cfg, o.config_path != NULL);
     remove_demo_store(cfg);
   }
-  int rc = run(cfg, o.demo);
+  int rc = run(cfg, o.demo, !o.no_demo_peer);
   g_free(o.config_path);
   g_free(o.check_path);
   return rc;

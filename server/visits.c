@@ -26,6 +26,7 @@ typedef enum {
   CMD_RECORD_START,
   CMD_RECORD_STOP,
   CMD_MUTE,
+  CMD_VIEWPORT,
 } CommandKind;
 
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
   gboolean free_room; /* LEAVE of the last participant */
   gboolean muted;     /* MUTE */
   const void *pipelines; /* RECORD_START; text is the path, participant_id the recording id */
+  guint max_height;      /* VIEWPORT; text is the slot's mid */
 } Command;
 
 typedef struct {
@@ -99,6 +101,9 @@ run_command(gpointer data)
     break;
   case CMD_MUTE:
     ar_room_set_muted(e->room, c->participant_id, c->muted);
+    break;
+  case CMD_VIEWPORT:
+    ar_room_viewport(e->room, c->participant_id, c->text, c->max_height);
     break;
   case CMD_LEAVE:
     ar_room_remove(e->room, c->participant_id);
@@ -197,6 +202,21 @@ ar_visits_set_muted(ArVisits *v, const char *room_id, const char *participant_id
   Command *c = g_new0(Command, 1);
   *c = (Command){.kind = CMD_MUTE, .room_id = g_strdup(room_id),
                  .participant_id = g_strdup(participant_id), .muted = muted};
+  post(v, e, c);
+  return TRUE;
+}
+
+gboolean
+ar_visits_viewport(ArVisits *v, const char *room_id, const char *participant_id, const char *mid,
+                   guint max_height)
+{
+  RoomEntry *e = entry_for(v, room_id, FALSE);
+  if (!e || !g_hash_table_contains(e->members, participant_id))
+    return FALSE;
+  Command *c = g_new0(Command, 1);
+  *c = (Command){.kind = CMD_VIEWPORT, .room_id = g_strdup(room_id),
+                 .participant_id = g_strdup(participant_id), .text = g_strdup(mid),
+                 .max_height = max_height};
   post(v, e, c);
   return TRUE;
 }

@@ -31,6 +31,11 @@ gboolean ar_visits_set_purpose(ArVisits *v, const char *room_id, const char *par
  * that across renegotiation and reloads) until unmuted. FALSE when it has no media there. */
 gboolean ar_visits_set_muted(ArVisits *v, const char *room_id, const char *participant_id,
                              gboolean muted);
+
+/* The participant's viewport hint for its video receive slot `mid` (see
+ * ar_room_router_viewport). FALSE when it has no media in that room. */
+gboolean ar_visits_viewport(ArVisits *v, const char *room_id, const char *participant_id,
+                            const char *mid, guint max_height);
 gboolean ar_visits_has_media(const ArVisits *v, const char *room_id, const char *participant_id);
 
 /* Records the visit in room_id into `path` (see ar_room_record_start; `pipelines` is an

@@ -11,6 +11,7 @@ typedef struct {
   ArCounter rtp_in, rtcp_in, stun_in, dtls_in, garbage_in;
   ArCounter srtp_auth_fail, srtp_replay, dtls_fail, malformed_rtp, malformed_rtcp;
   ArCounter send_fail;
+  ArCounter batched_datagrams, batched_calls; /* read by recvmmsg beside libnice (udp_fast.h) */
 } ArMediaCounters;
 
 typedef struct ArWorker ArWorker;

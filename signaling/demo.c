@@ -176,6 +176,19 @@ make_links(const ArTokenKeyring *keys, const char *base, const char *appointment
   return links->patient && links->clinician && links->interpreter && links->caregiver;
 }
 
+static gboolean
+make_waiting_token(const ArTokenKeyring *keys, const char *appointment, gint64 now,
+                   ArDemoLinks *links, GError **error)
+{
+  ArTokenClaims c;
+  if (!ar_token_claims_init(&c, AR_TOKEN_ROLE_PATIENT, appointment, "pat_demo01", now, LINK_TTL_S,
+                            0))
+    return FALSE;
+  links->waiting_appointment_id = g_strdup(appointment);
+  links->waiting_token = ar_token_sign(keys, &c, error);
+  return links->waiting_token != NULL;
+}
+
 gboolean
 ar_demo_seed(ArStore *store, const ArTokenKeyring *keys, const char *public_url,
              gint64 now_unix, ArDemoLinks *links, GError **error)
@@ -206,11 +219,21 @@ ar_demo_seed(ArStore *store, const ArTokenKeyring *keys, const char *public_url,
   run(&s, "UPDATE appointment_participant SET actor_id = 'pat_demo00'"
           " WHERE appointment_id = ? AND kind = 'patient'",
       next);
+  /* The demo peer's patient is due now (the slot under way, still booked), so it is first in
+   * line; on an exact slot boundary that slot is the patient link's, and it takes the next. */
+  gint64 current = (now_unix / SLOT_S) * SLOT_S;
+  g_autofree char *waiting = g_strdup_printf("ap_okafor_%" G_GINT64_FORMAT,
+                                             current < now_unix ? current : current + SLOT_S);
+  run(&s, "UPDATE appointment SET patient_id = 'pat_demo01' WHERE id = ?", waiting);
+  run(&s, "UPDATE appointment_participant SET actor_id = 'pat_demo01'"
+          " WHERE appointment_id = ? AND kind = 'patient'",
+      waiting);
   if (!s.ok || !ar_store_commit(store, error)) {
     ar_store_rollback(store);
     return FALSE;
   }
-  return make_links(keys, public_url, next, now_unix, links, error);
+  return make_links(keys, public_url, next, now_unix, links, error) &&
+         make_waiting_token(keys, waiting, now_unix, links, error);
 }
 
 void
@@ -223,5 +246,7 @@ ar_demo_links_clear(ArDemoLinks *links)
   g_free(links->clinician_login);
   g_free(links->clinician_password);
   g_free(links->appointment_id);
+  g_free(links->waiting_token);
+  g_free(links->waiting_appointment_id);
   memset(links, 0, sizeof *links);
 }

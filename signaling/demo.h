@@ -15,6 +15,10 @@ typedef struct {
   char *clinician_login;
   char *clinician_password;
   char *appointment_id;
+  /* The patient the demo peer plays (pat_demo01, Dr. Okafor's appointment under way now, or
+   * the one after the patient link's): a bare link token and its appointment. */
+  char *waiting_token;
+  char *waiting_appointment_id;
 } ArDemoLinks;
 
 gboolean ar_demo_seed(ArStore *store, const ArTokenKeyring *keys, const char *public_url,

@@ -222,9 +222,33 @@ handle_media_candidate(ArSignaling *s, ArSession *se, const ArMsg *m)
     ar_signaling_ok(se, m->id);
 }
 
+/* A viewport hint: the tile showing receive slot `mid` is at most max_height pixels tall (0: not
+ * shown). The server's allocator sends the smallest simulcast layer that fills it. */
+static void
+handle_media_viewport(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!ar_signaling_require_join(s, se, m))
+    return;
+  const char *mid = ar_msg_string(m, "mid");
+  gint64 max_height;
+  if (!mid || !ar_msg_int(m, "max_height", &max_height) || max_height < 0) {
+    ar_signaling_error(s, se, m->id, "bad_message",
+                       "media.viewport needs \"mid\" and \"max_height\" >= 0");
+    return;
+  }
+  if (!se->media_room || !ar_visits_viewport(s->visits, se->media_room, se->participant_id, mid,
+                                             (guint)MIN(max_height, G_MAXUINT16))) {
+    ar_signaling_error(s, se, m->id, "bad_state", "send media.offer before media.viewport");
+    return;
+  }
+  if (m->id)
+    ar_signaling_ok(se, m->id);
+}
+
 const ArSignalingRoute ar_media_routes[] = {
   {"media.offer", handle_media_offer},
   {"media.candidate", handle_media_candidate},
+  {"media.viewport", handle_media_viewport},
   {NULL},
 };
 

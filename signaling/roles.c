@@ -35,6 +35,7 @@ static const RoleRule rules[] = {
     {"checkin", PATIENT},
     {"device_check.result", PATIENT},
     {"waiting.early", PATIENT},
+    {"visit.rating", PATIENT},
     {"lobby.subscribe", CLINICIAN | STAFF},
     {"lobby.admit", CLINICIAN},
     {"admit", CLINICIAN},
@@ -42,6 +43,7 @@ static const RoleRule rules[] = {
     {"lobby.noshow", CLINICIAN | STAFF},
     {"lobby.transfer", CLINICIAN | STAFF},
     {"lobby.walkin", CLINICIAN | STAFF},
+    {"lobby.slots", CLINICIAN | STAFF},
     {"interpreter.request", CLINICIAN},
     {"interpreter.accept", INTERPRETER},
 };

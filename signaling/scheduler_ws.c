@@ -1,20 +1,20 @@
 /* The scheduler's WebSocket side: `offer` events pushed to a patient already in the waiting
  * room, their answers (offer.confirm, offer.decline), and self-service from the patient's own
  * link (appointment.cancel, appointment.reschedule, appointment.slots). Only patient sessions
- * may send these; the appointment is always the one their link names. */
+ * may send these; the appointment is always the one their link names. Clinicians and staff
+ * see their open slots and the offers out for them (lobby.slots, the console's panel). */
 #include "scheduler_private.h"
 #include "signaling_private.h"
 
 #define SEC_US G_USEC_PER_SEC
 
-void
-ar_sched_slot_json(JsonBuilder *b, const ArSchedSlotInfo *i)
+static void
+slot_members(JsonBuilder *b, const ArSchedSlotInfo *i)
 {
   g_autoptr(GDateTime) a = g_date_time_new_from_unix_utc(i->start_us / SEC_US);
   g_autoptr(GDateTime) z = g_date_time_new_from_unix_utc(i->end_us / SEC_US);
   g_autofree char *start = g_date_time_format(a, "%Y-%m-%dT%H:%M:%SZ");
   g_autofree char *end = g_date_time_format(z, "%Y-%m-%dT%H:%M:%SZ");
-  json_builder_begin_object(b);
   json_builder_set_member_name(b, "slot_id");
   json_builder_add_string_value(b, i->slot_id);
   json_builder_set_member_name(b, "practitioner_id");
@@ -25,6 +25,13 @@ ar_sched_slot_json(JsonBuilder *b, const ArSchedSlotInfo *i)
   json_builder_add_string_value(b, end);
   json_builder_set_member_name(b, "modality");
   json_builder_add_string_value(b, i->modality);
+}
+
+void
+ar_sched_slot_json(JsonBuilder *b, const ArSchedSlotInfo *i)
+{
+  json_builder_begin_object(b);
+  slot_members(b, i);
   json_builder_end_object(b);
 }
 
@@ -137,6 +144,21 @@ answer_code(ArOfferAnswer a)
   }
 }
 
+/* The link names an appointment that is released now: this connection continues as the new
+ * appointment, and the page gets a link token for it (reloads, reconnects, bookmarks). */
+static char *
+move_session(ArSignaling *s, ArSession *se, const char *appointment)
+{
+  ArTokenClaims c;
+  gint64 now = g_get_real_time() / SEC_US;
+  char *token = NULL;
+  if (ar_token_claims_init(&c, AR_TOKEN_ROLE_PATIENT, appointment, se->claims.subject_id, now,
+                           MAX(se->claims.expires_at - now, 0) + 30 * 86400, 0))
+    token = ar_token_sign(s->keys, &c, NULL);
+  g_strlcpy(se->claims.visit_id, appointment, sizeof se->claims.visit_id);
+  return token;
+}
+
 static void
 reply_answer(ArSignaling *s, ArSession *se, const ArMsg *m, ArSchedAnswer *a)
 {
@@ -155,6 +177,9 @@ reply_answer(ArSignaling *s, ArSession *se, const ArMsg *m, ArSchedAnswer *a)
   if (a->answer == AR_OFFER_WON) {
     json_builder_set_member_name(b, "appointment_id");
     json_builder_add_string_value(b, a->appointment_id);
+    g_autofree char *token = move_session(s, se, a->appointment_id);
+    json_builder_set_member_name(b, "token");
+    json_builder_add_string_value(b, token ? token : "");
     if (a->slot.slot_id) {
       json_builder_set_member_name(b, "slot");
       ar_sched_slot_json(b, &a->slot);
@@ -283,13 +308,7 @@ handle_reschedule(ArSignaling *s, ArSession *se, const ArMsg *m)
     return;
   }
   /* The old link names a cancelled appointment now: hand out one for the new appointment. */
-  ArTokenClaims c;
-  gint64 now = g_get_real_time() / SEC_US;
-  g_autofree char *token = NULL;
-  if (ar_token_claims_init(&c, AR_TOKEN_ROLE_PATIENT, moved, se->claims.subject_id, now,
-                           MAX(se->claims.expires_at - now, 0) + 30 * 86400, 0))
-    token = ar_token_sign(s->keys, &c, NULL);
-  g_strlcpy(se->claims.visit_id, moved, sizeof se->claims.visit_id);
+  g_autofree char *token = move_session(s, se, moved);
   g_auto(ArSchedSlotInfo) info = {0};
   ar_sched_slot_info(s->scheduler, slot, &info);
   JsonBuilder *b = ar_protocol_begin("appointment.rescheduled", m->id);
@@ -302,8 +321,79 @@ handle_reschedule(ArSignaling *s, ArSession *se, const ArMsg *m)
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
+static void
+add_count(JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, v);
+}
+
+/* lobby.slots: the console's "open slots and offers" panel. Slots still to come that are open
+ * (or were opened and then filled from the waiting list), of the clinician's own schedule or,
+ * for staff, of their clinic, with the offers out for each. Counts only: no patient appears. */
+static void
+handle_lobby_slots(ArSignaling *s, ArSession *se, const ArMsg *m)
+{
+  if (!s->scheduler) {
+    ar_signaling_error(s, se, m->id, "unavailable", "scheduling is not enabled on this server");
+    return;
+  }
+  sqlite3_stmt *st = ar_store_prepare(
+      ar_scheduler_store(s->scheduler),
+      "SELECT sl.id, sc.practitioner_id, sl.start_ts, sl.end_ts, sl.modality,"
+      " sl.opened_reason,"
+      " (SELECT COUNT(*) FROM offer o WHERE o.slot_id = sl.id AND o.status = 'sent'"
+      "   AND o.expires_at > ?1),"
+      " (SELECT COUNT(*) FROM offer o WHERE o.slot_id = sl.id),"
+      " EXISTS (SELECT 1 FROM offer o WHERE o.slot_id = sl.id AND o.status = 'accepted')"
+      " FROM slot sl JOIN schedule sc ON sc.id = sl.schedule_id"
+      " JOIN practitioner p ON p.id = sc.practitioner_id"
+      " WHERE sl.start_ts > ?1 AND p.clinic_id = ?2 AND (?3 IS NULL OR sc.practitioner_id = ?3)"
+      " AND ((sl.status = 'free' AND NOT EXISTS (SELECT 1 FROM appointment a WHERE"
+      " a.slot_id = sl.id AND a.status IN " AR_SCHED_LIVE_STATUSES "))"
+      " OR EXISTS (SELECT 1 FROM offer o WHERE o.slot_id = sl.id AND o.status = 'accepted'))"
+      " ORDER BY sl.start_ts, sl.id LIMIT 50",
+      NULL);
+  if (!st) {
+    ar_signaling_error(s, se, m->id, "internal", "the slots could not be read");
+    return;
+  }
+  sqlite3_bind_int64(st, 1, g_get_real_time() / SEC_US);
+  sqlite3_bind_text(st, 2, se->claims.visit_id, -1, SQLITE_TRANSIENT);
+  if (se->claims.role == AR_TOKEN_ROLE_CLINICIAN)
+    sqlite3_bind_text(st, 3, se->claims.subject_id, -1, SQLITE_TRANSIENT);
+  JsonBuilder *b = ar_protocol_begin("lobby.slots", m->id);
+  json_builder_set_member_name(b, "slots");
+  json_builder_begin_array(b);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    ArSchedSlotInfo i = {(char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 1),
+                         sqlite3_column_int64(st, 2) * SEC_US, sqlite3_column_int64(st, 3) * SEC_US,
+                         (char *)sqlite3_column_text(st, 4)};
+    const char *reason = (const char *)sqlite3_column_text(st, 5);
+    json_builder_begin_object(b);
+    slot_members(b, &i);
+    json_builder_set_member_name(b, "reason");
+    if (reason)
+      json_builder_add_string_value(b, reason);
+    else
+      json_builder_add_null_value(b);
+    add_count(b, "offers_out", sqlite3_column_int64(st, 6));
+    add_count(b, "offered", sqlite3_column_int64(st, 7));
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, sqlite3_column_int(st, 8) ? "filled" : "open");
+    json_builder_end_object(b);
+  }
+  sqlite3_reset(st);
+  json_builder_end_array(b);
+  ar_signaling_send(se, ar_protocol_finish(b));
+}
+
 const ArSignalingRoute ar_scheduler_routes[] = {
-    {"offer.confirm", handle_confirm},     {"offer.decline", handle_decline},
-    {"appointment.cancel", handle_cancel}, {"appointment.reschedule", handle_reschedule},
-    {"appointment.slots", handle_slots},   {NULL},
+    {"offer.confirm", handle_confirm},
+    {"offer.decline", handle_decline},
+    {"appointment.cancel", handle_cancel},
+    {"appointment.reschedule", handle_reschedule},
+    {"appointment.slots", handle_slots},
+    {"lobby.slots", handle_lobby_slots},
+    {NULL},
 };

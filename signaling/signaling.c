@@ -151,6 +151,7 @@ static const ArSignalingRoute *const route_tables[] = {
     core_routes,       ar_join_routes,   ar_media_routes, ar_accounts_routes,
     ar_invites_routes, ar_resume_routes, ar_visit_routes,
     ar_scheduler_routes, ar_lobby_routes, ar_interpreter_routes, ar_recording_routes,
+    ar_rating_routes,
 };
 
 static void
@@ -207,9 +208,12 @@ on_message(ArWsConn *c, const char *text, gsize len, gpointer user_data)
     ar_signaling_error(s, se, 0, code, detail);
     return;
   }
+  /* What a page sends by itself on a timer (the heartbeat, the console refreshing its slots
+   * panel) is not a person's activity: it must not keep a signed-in session from idling out. */
+  gboolean activity = !g_str_equal(m.type, "ping") && !g_str_equal(m.type, "lobby.slots");
   if (se->cookie_session && s->opts.accounts &&
       !ar_accounts_session_alive(s->opts.accounts, se->cookie_session, g_get_real_time() / 1000,
-                                 TRUE)) {
+                                 activity)) {
     ar_accounts_sweep_sessions(s);
   } else if (ar_roles_check(s, se, &m)) {
     dispatch(s, se, &m);

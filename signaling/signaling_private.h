@@ -143,6 +143,8 @@ extern const ArSignalingRoute ar_interpreter_routes[];
 void ar_interpreter_pool_joined(ArSignaling *s, ArSession *se);
 /* recording.c */
 extern const ArSignalingRoute ar_recording_routes[];
+/* rating.c: visit.rating */
+extern const ArSignalingRoute ar_rating_routes[];
 GHashTable *ar_recording_visits_new(void);
 /* A participant's media joined a visit: one who has not consented stops its recording. */
 void ar_signaling_recording_media_joined(ArSignaling *s, ArSession *se);

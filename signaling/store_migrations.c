@@ -178,6 +178,11 @@ static const char *const migrations[] = {
   "  SELECT sl.id, sc.practitioner_id, sl.opened_reason, CAST(strftime('%s','now') AS INTEGER)"
   "  FROM slot sl JOIN schedule sc ON sc.id = sl.schedule_id WHERE sl.status = 'free'"
   "  AND sl.opened_reason IS NOT NULL AND sl.start_ts > CAST(strftime('%s','now') AS INTEGER);",
+  /* 8: the patient's rating after a visit (signaling/rating.c); the comment is their words. */
+  "CREATE TABLE visit_rating ("
+  "  appointment_id TEXT NOT NULL, patient_id TEXT NOT NULL,"
+  "  rating INTEGER CHECK (rating BETWEEN 1 AND 5), comment TEXT, created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (appointment_id, patient_id));",
 };
 
 const char *const *

@@ -25,6 +25,7 @@ typedef struct {
   char *url, *token, *purpose, *video, *audio, *file, *pipelines, *appointment;
   gboolean insecure;
   gboolean consent_recording; /* answer recording.consent_requested with yes */
+  gboolean checkin;           /* a patient in the waiting room: checkin, then devices ok */
   int slots;
   int duration_s;
   int report_ms;
@@ -47,6 +48,7 @@ typedef struct {
   JsonNode *stats;
   int exit_code; /* -1 until decided */
   guint report_timer, duration_timer, sigint, sigterm;
+  guint devices_timer; /* --checkin: until our echo is seen and device_check.result sent */
 } Peer;
 
 static void
@@ -246,8 +248,7 @@ on_event(JsonObject *ev, gpointer data)
         json_object_set_member(copy, name, json_node_copy(value));
     g_clear_pointer(&p->stats, json_node_unref);
     p->stats = json_node_init_object(json_node_alloc(), copy);
-  } else if (p->opt.consent_recording &&
-             g_strcmp0(type, "recording.consent_requested") == 0) {
+  } else if (p->opt.consent_recording && g_strcmp0(type, "recording.consent_requested") == 0) {
     g_autoptr(JsonObject) f = json_object_new();
     json_object_set_boolean_member(f, "value", TRUE);
     ar_peer_signaling_request(p->sig, "recording.consent", f, NULL, NULL);
@@ -257,10 +258,63 @@ on_event(JsonObject *ev, gpointer data)
     g_autofree char *text = json_to_string(node, FALSE);
     g_autofree char *body = g_str_has_prefix(text, "{") ? g_strdup(text + 1) : g_strdup("}");
     print_line(g_strdup_printf("{\"event\":\"recording.state\",%s", body));
+  } else if (p->opt.checkin &&
+             (g_strcmp0(type, "admitted") == 0 || g_strcmp0(type, "visit.ended") == 0)) {
+    print_line(g_strdup_printf("{\"event\":\"%s\"}", type));
   } else if (g_strcmp0(type, "error") == 0) {
     g_autofree char *err = error_of(ev);
     g_printerr("anteroom-peer: the server reports %s\n", err);
   }
+}
+
+/* ---- --checkin: the waiting-room steps a patient's page takes ---- */
+
+static void
+on_devices_reply(JsonObject *reply, gpointer data)
+{
+  Peer *p = data;
+  g_autofree char *err = error_of(reply);
+  if (err)
+    fail(p, EXIT_FAILED, g_strdup_printf("device_check.result refused: %s", err));
+  else
+    print_line(g_strdup("{\"event\":\"ready\"}"));
+}
+
+/* The device check passed once our own audio and video came back decoded through the server:
+ * then camera, microphone and speaker are reported working, as the patient page does. */
+static gboolean
+on_devices_timer(gpointer data)
+{
+  Peer *p = data;
+  guint64 video = 0, audio = 0;
+  ar_peer_meter_received(p->meter, &video, &audio);
+  gboolean video_ok = !p->expect.video || video > 0;
+  gboolean audio_ok = !p->expect.audio || audio > 0;
+  if (!p->connected_once || !video_ok || !audio_ok)
+    return G_SOURCE_CONTINUE;
+  g_autoptr(JsonObject) f = json_object_new();
+  json_object_set_boolean_member(f, "camera", p->expect.video);
+  json_object_set_boolean_member(f, "microphone", p->expect.audio);
+  json_object_set_boolean_member(f, "speaker", TRUE);
+  ar_peer_signaling_request(p->sig, "device_check.result", f, on_devices_reply, p);
+  p->devices_timer = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_checked_in(JsonObject *reply, gpointer data)
+{
+  Peer *p = data;
+  g_autofree char *err = error_of(reply);
+  if (err) {
+    fail(p, EXIT_FAILED, g_strdup_printf("checkin refused: %s", err));
+    return;
+  }
+  print_line(
+      g_strdup_printf("{\"event\":\"checked_in\",\"state\":\"%s\"}",
+                      member_string(reply, "state") ? member_string(reply, "state") : "unknown"));
+  if (!p->devices_timer)
+    p->devices_timer = g_timeout_add(200, on_devices_timer, p);
 }
 
 static void
@@ -271,6 +325,11 @@ on_joined(JsonObject *reply, gpointer data)
   if (err) {
     fail(p, EXIT_USAGE, g_strdup_printf("join refused: %s", err));
     return;
+  }
+  if (p->opt.checkin) {
+    g_autoptr(JsonObject) f = json_object_new();
+    json_object_set_boolean_member(f, "consent", TRUE);
+    ar_peer_signaling_request(p->sig, "checkin", f, on_checked_in, p);
   }
   g_autoptr(GError) error = NULL;
   if (!ar_peer_session_start(p->session, &error))
@@ -326,7 +385,10 @@ parse_options(int *argc, char ***argv, Options *o, GError **error)
       {"appointment", 0, 0, G_OPTION_ARG_STRING, &o->appointment,
        "Appointment whose visit to join (clinicians and staff; others use their link's)", "ID"},
       {"consent-recording", 0, 0, G_OPTION_ARG_NONE, &o->consent_recording,
-       "Consent when the clinician asks to record; print recording.state events as lines",
+       "Consent when the clinician asks to record; print recording.state events as lines", NULL},
+      {"checkin", 0, 0, G_OPTION_ARG_NONE, &o->checkin,
+       "As a patient: check in, report the devices working once the echo is seen, and wait "
+       "in the waiting room to be admitted (use with --purpose device_check and --slots)",
        NULL},
       {"pipelines", 0, 0, G_OPTION_ARG_FILENAME, &o->pipelines,
        "Pipeline descriptions (default: the installed or source tree's peer-pipelines.conf)",
@@ -417,6 +479,7 @@ peer_clear(Peer *p)
   g_clear_pointer(&p->meter, ar_peer_meter_free);
   g_clear_handle_id(&p->report_timer, g_source_remove);
   g_clear_handle_id(&p->duration_timer, g_source_remove);
+  g_clear_handle_id(&p->devices_timer, g_source_remove);
   g_clear_handle_id(&p->sigint, g_source_remove);
   g_clear_handle_id(&p->sigterm, g_source_remove);
   g_clear_pointer(&p->loop, g_main_loop_unref);

@@ -113,6 +113,13 @@ ar_peer_meter_watch_audio_received(ArPeerMeter *m, GstPad *pad)
 }
 
 void
+ar_peer_meter_received(ArPeerMeter *m, guint64 *video_frames, guint64 *audio_buffers)
+{
+  *video_frames = load(&m->video_rx);
+  *audio_buffers = load(&m->audio_rx);
+}
+
+void
 ar_peer_meter_snapshot(ArPeerMeter *m, ArPeerMeterSnapshot *out)
 {
   out->video_frames_received = load(&m->video_rx);

@@ -30,5 +30,8 @@ void ar_peer_meter_watch_audio_sent(ArPeerMeter *m, GstPad *pad);
 /* Reads the counters and starts a new RMS interval. */
 void ar_peer_meter_snapshot(ArPeerMeter *m, ArPeerMeterSnapshot *out);
 
+/* The received counters alone, leaving the RMS interval running (for progress checks). */
+void ar_peer_meter_received(ArPeerMeter *m, guint64 *video_frames, guint64 *audio_buffers);
+
 /* Sum of squares of S16 samples, each scaled to -1..1: for the RMS of a whole interval. */
 double ar_peer_meter_sum_squares_s16(const gint16 *samples, gsize n);

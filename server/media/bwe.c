@@ -479,7 +479,13 @@ aimd_update(ArBwe *b, gint64 now_us)
  * the current target, so the controller acts on what is actually sent (libwebrtc). p is smoothed
  * exponentially with a 1.2 s time constant, so that 5 % random loss does not read as 10 % by
  * chance; the increase is 5 % per 200 ms of window, so that long windows at low rates (few
- * packets) do not slow the recovery. */
+ * packets) do not slow the recovery.
+ * Two guards make it usable for layer allocation: a decrease needs the window that just closed to
+ * be lossy too, and cuts by that window's loss when it is the smaller (the smoothed p stays high
+ * for seconds after the sender backed off, and would otherwise keep cutting the target down to
+ * the minimum on every keyframe a policer clips), and an increase is capped at 1.5x the
+ * acknowledged rate, as the delay-based one is (gcc 5.5): the estimate only grows past what we
+ * send when we send more (probing), else a policed link reads as free once its loss stops. */
 static void
 loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
 {
@@ -496,15 +502,19 @@ loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
   b->loss.fraction = p;
   b->loss.have_fraction = TRUE;
   b->loss.lost = b->loss.total = 0;
-  if (p > LOSS_HIGH) {
+  if (p > LOSS_HIGH && w > LOSS_HIGH) {
     if (b->loss.have_decrease && now_us - b->loss.last_decrease_us < LOSS_DECREASE_US + b->rtt_us)
       return;
-    b->loss.rate_bps = clamp_rate(b, (double)b->target_bps * (1.0 - 0.5 * p));
+    b->loss.rate_bps = clamp_rate(b, (double)b->target_bps * (1.0 - 0.5 * MIN(p, w)));
     b->loss.last_decrease_us = now_us;
     b->loss.have_decrease = TRUE;
   } else if (p < LOSS_LOW) {
     double steps = (double)MIN(span_us, 1000000) / LOSS_WINDOW_US;
-    b->loss.rate_bps = clamp_rate(b, b->loss.rate_bps * pow(1.05, steps));
+    double next = b->loss.rate_bps * pow(1.05, steps);
+    double acked = acked_bps(b);
+    if (acked > 0 && next > ACKED_CAP_FACTOR * acked + 10000.0)
+      next = MAX(ACKED_CAP_FACTOR * acked + 10000.0, MIN(b->loss.rate_bps, next));
+    b->loss.rate_bps = clamp_rate(b, next);
   }
 }
 

@@ -55,6 +55,21 @@ ar_vp8_parse(ArVp8Desc *d, const guint8 *p, gsize len)
 }
 
 gboolean
+ar_vp8_keyframe_size(const ArVp8Desc *d, const guint8 *p, gsize len, guint16 *width,
+                     guint16 *height)
+{
+  gsize off = d->desc_len;
+  if (!d->keyframe || len < off + 10)
+    return FALSE;
+  const guint8 *h = p + off + 3; /* after the 3-byte frame tag */
+  if (h[0] != 0x9d || h[1] != 0x01 || h[2] != 0x2a)
+    return FALSE;
+  *width = (guint16)((h[3] | (h[4] << 8)) & 0x3fff);
+  *height = (guint16)((h[5] | (h[6] << 8)) & 0x3fff);
+  return TRUE;
+}
+
+gboolean
 ar_vp8_is_keyframe(const guint8 *payload, gsize len)
 {
   ArVp8Desc d;

@@ -20,6 +20,12 @@ typedef struct {
 /* Parses the descriptor at the start of an RTP payload. FALSE when truncated. */
 gboolean ar_vp8_parse(ArVp8Desc *d, const guint8 *payload, gsize len);
 
+/* A keyframe's picture size from its VP8 payload header (RFC 6386 9.1: frame tag, start code
+ * 9d 01 2a, then 14-bit width and height). Only valid on the first packet of a keyframe
+ * (d->keyframe); FALSE when the header is truncated or the start code is wrong. The router learns
+ * each simulcast layer's height from it for the allocator's viewport choice. */
+gboolean ar_vp8_keyframe_size(const ArVp8Desc *d, const guint8 *payload, gsize len, guint16 *width,
+                              guint16 *height);
 /* Shortcut for the router's "wait for a keyframe" check. */
 gboolean ar_vp8_is_keyframe(const guint8 *payload, gsize len);
 

@@ -20,7 +20,8 @@ struct ArIce {
   gboolean gathered;
   guint rebinds;     /* times the selected pair followed the peer to a new address */
   ArUdpBatch *batch; /* the worker's; NULL: no batched path */
-  ArUdpFast *fast;   /* the batched path for the selected pair, while there is one */
+  ArCounter *batched_datagrams, *batched_calls;
+  ArUdpFast *fast; /* the batched path for the selected pair, while there is one */
   GSource *fast_source;
 };
 
@@ -41,6 +42,10 @@ fast_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
   ArIce *ice = ((FastSource *)source)->ice;
   ArUdpBatch *b = ice->batch;
   int n = ar_udp_fast_recv(ice->fast, b);
+  if (n > 0 && ice->batched_calls) {
+    ar_counter_add(ice->batched_calls, 1);
+    ar_counter_add(ice->batched_datagrams, (guint64)n);
+  }
   for (int i = 0; i < n; i++) {
     gsize len;
     guint8 *buf = ar_udp_batch_packet(b, (guint)i, &len);
@@ -290,6 +295,8 @@ ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb, 
   ice->public_ip = cfg->public_ip && *cfg->public_ip ? g_strdup(cfg->public_ip) : NULL;
   ice->candidates = g_ptr_array_new_with_free_func(g_free);
   ice->batch = cfg->batch;
+  ice->batched_datagrams = cfg->batched_datagrams;
+  ice->batched_calls = cfg->batched_calls;
   ice->agent =
       nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                           NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);

@@ -3,6 +3,7 @@
  * Thin I/O shell: the transport (transport.c) decides what the packets mean. Lives on one media
  * worker's GMainContext; every call and callback happens on that thread. */
 #pragma once
+#include "metrics.h"
 #include "udp_fast.h"
 
 #include <glib.h>
@@ -19,6 +20,8 @@ typedef struct {
   /* The worker's receive buffers. Set: once a UDP pair is selected, media is read in batches
    * beside libnice (udp_fast.h), which keeps STUN. NULL: libnice reads every datagram. */
   ArUdpBatch *batch;
+  /* With batch: the worker's counters of datagrams read and recvmmsg calls made that way. */
+  ArCounter *batched_datagrams, *batched_calls;
 } ArIceConfig;
 
 typedef enum {

@@ -51,7 +51,7 @@ static GSourceFuncs flush_funcs = {flush_prepare, NULL, flush_dispatch, NULL, NU
 
 ArMediaContext *
 ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls, const char *fingerprint,
-                     const ArIceConfig *ice, guint pool_buffers)
+                     const ArIceConfig *ice, gboolean batched_receive, guint pool_buffers)
 {
   ArMediaContext *mc = g_new0(ArMediaContext, 1);
   mc->worker = worker;
@@ -62,8 +62,11 @@ ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls, const char *fingerpr
   mc->public_ip = g_strdup(ice->public_ip);
   mc->ice.addresses = (const char *const *)mc->ice_addresses;
   mc->ice.public_ip = mc->public_ip;
-  mc->batch = ar_udp_batch_new(RECV_BATCH);
+  mc->batch = batched_receive ? ar_udp_batch_new(RECV_BATCH) : NULL;
   mc->ice.batch = mc->batch;
+  ArMediaCounters *counters = ar_worker_counters(worker);
+  mc->ice.batched_datagrams = &counters->batched_datagrams;
+  mc->ice.batched_calls = &counters->batched_calls;
   mc->pool = ar_pool_new(pool_buffers);
   mc->dirty = g_new0(ArTransport *, DIRTY_MAX);
   mc->flusher = g_source_new(&flush_funcs, sizeof(FlushSource));
@@ -83,7 +86,7 @@ ar_media_context_free(ArMediaContext *mc)
   g_source_unref(mc->flusher);
   ar_dtls_context_unref(mc->dtls);
   ar_pool_free(mc->pool);
-  ar_udp_batch_free(mc->batch);
+  g_clear_pointer(&mc->batch, ar_udp_batch_free);
   g_strfreev(mc->ice_addresses);
   g_free(mc->public_ip);
   g_free(mc->fingerprint);

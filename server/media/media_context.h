@@ -10,9 +10,11 @@
 typedef struct ArMediaContext ArMediaContext;
 typedef struct ArTransport ArTransport;
 
-/* Built on the main thread before the worker runs media; owned by the app, one per worker. */
-ArMediaContext *ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls,
-                                     const char *fingerprint, const ArIceConfig *ice,
+/* Built on the main thread before the worker runs media; owned by the app, one per worker.
+ * batched_receive: read selected UDP pairs with recvmmsg beside libnice ([media]
+ * batched_receive); FALSE leaves every datagram to libnice. */
+ArMediaContext *ar_media_context_new(ArWorker *worker, ArDtlsContext *dtls, const char *fingerprint,
+                                     const ArIceConfig *ice, gboolean batched_receive,
                                      guint pool_buffers);
 void ar_media_context_free(ArMediaContext *mc);
 

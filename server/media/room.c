@@ -458,6 +458,14 @@ ar_room_set_muted(ArRoom *room, const char *participant_id, gboolean muted)
     ar_room_router_set_muted(room->router, p->peer, muted);
 }
 
+void
+ar_room_viewport(ArRoom *room, const char *participant_id, const char *mid, guint max_height)
+{
+  Participant *p = g_hash_table_lookup(room->participants, participant_id);
+  if (p && p->peer)
+    ar_room_router_viewport(room->router, p->peer, mid, max_height);
+}
+
 /* ---- recording ---- */
 
 static void
@@ -525,8 +533,9 @@ ar_room_record_start(ArRoom *room, const char *recording_id, const char *path,
   g_autoptr(GArray) tracks = g_array_new(FALSE, TRUE, sizeof(ArRecorderTrack));
   for (guint i = 0; i < infos->len; i++) {
     const ArRoomTrackInfo *in = &g_array_index(infos, ArRoomTrackInfo, i);
-    ArRecorderTrack t = {in->track, in->participant_id, in->mid, in->audio, in->codec, in->pt,
-                         in->clock_rate};
+    ArRecorderTrack t = {in->track, in->participant_id, in->mid,        in->audio,
+                         in->codec, in->pt,             in->clock_rate, in->has_red,
+                         in->red_pt};
     g_array_append_val(tracks, t);
   }
   g_autoptr(GError) error = NULL;

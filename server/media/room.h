@@ -67,6 +67,9 @@ void ar_room_set_purpose(ArRoom *room, const char *participant_id, ArRoomPurpose
 /* Server-enforced mute of the participant's audio (kept across renegotiation and reloads). */
 void ar_room_set_muted(ArRoom *room, const char *participant_id, gboolean muted);
 void ar_room_remove(ArRoom *room, const char *participant_id);
+/* Viewport hint of a participant for one of its video receive slots (ar_room_router_viewport). */
+void ar_room_viewport(ArRoom *room, const char *participant_id, const char *mid,
+                      guint max_height);
 guint ar_room_size(const ArRoom *room);
 
 /* Records the published tracks of everyone in the visit into `path` (pipelines/recorder.h;

@@ -9,13 +9,15 @@
 #include "twcc_receiver.h"
 #include "twcc_sender.h"
 
+/* Enough for a full visit (7 others' cameras at their top layer) on any link that has it. */
+#define AR_ROOM_BWE_MAX_BPS 10000000
+
 struct ArRoomBwe {
   guint32 feedback_ssrc;
   guint8 twcc_id;
   ArTwccReceiver *rx; /* what it publishes */
   ArTwccSender *tx;   /* what we send it */
   ArBwe *bwe;
-  ArAllocator *alloc;
   guint64 seq_drift;
 };
 
@@ -25,8 +27,9 @@ ar_room_bwe_new(guint32 feedback_ssrc)
   ArRoomBwe *b = g_new0(ArRoomBwe, 1);
   b->feedback_ssrc = feedback_ssrc;
   b->tx = ar_twcc_sender_new();
-  b->bwe = ar_bwe_new(NULL);
-  b->alloc = ar_allocator_new(NULL);
+  ArBweConfig cfg = {.start_bps = AR_ROOM_BWE_MAX_BPS, .min_bps = 50000,
+                     .max_bps = AR_ROOM_BWE_MAX_BPS};
+  b->bwe = ar_bwe_new(&cfg);
   return b;
 }
 
@@ -38,7 +41,6 @@ ar_room_bwe_free(ArRoomBwe *b)
   g_clear_pointer(&b->rx, ar_twcc_receiver_free);
   ar_twcc_sender_free(b->tx);
   ar_bwe_free(b->bwe);
-  ar_allocator_free(b->alloc);
   g_free(b);
 }
 
@@ -108,9 +110,12 @@ ar_room_bwe_estimate(ArRoomBwe *b, gint64 now_us)
   return ar_bwe_target_bps(b->bwe, now_us);
 }
 
-gboolean
-ar_room_bwe_allocate(ArRoomBwe *b, const ArAllocTrack *tracks, guint n, gint64 now_us,
-                     ArAllocResult *out)
+void
+ar_room_bwe_link(ArRoomBwe *b, gint64 now_us, ArRoomBweLink *out)
 {
-  return ar_allocator_update(b->alloc, ar_bwe_target_bps(b->bwe, now_us), tracks, n, now_us, out);
+  ArBweStats st;
+  out->estimate_bps = ar_bwe_target_bps(b->bwe, now_us);
+  ar_bwe_get_stats(b->bwe, &st);
+  out->measured = st.acked_bps > 0 || st.remb_bps > 0;
+  out->congested = st.signal == AR_BWE_OVERUSE || st.loss_fraction > 0.02;
 }

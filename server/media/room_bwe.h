@@ -2,9 +2,9 @@
  * publishes (so its browser ramps its send rate up), and the estimate of its downlink from its
  * feedback on what we send it (transport-cc, REMB as a fallback), which the allocator turns into
  * a simulcast layer per received video track and, when even the lowest layer does not fit,
- * audio-only. Glue over twcc_receiver.c, twcc_sender.c, bwe.c and allocator.c; worker thread. */
+ * audio-only (room_alloc.h). Glue over twcc_receiver.c, twcc_sender.c and bwe.c; worker
+ * thread. */
 #pragma once
-#include "allocator.h"
 #include <glib.h>
 
 typedef struct ArRoomBwe ArRoomBwe;
@@ -29,6 +29,14 @@ gssize ar_room_bwe_poll_feedback(ArRoomBwe *b, gint64 now_us, guint8 *out, gsize
 gint64 ar_room_bwe_next_timeout(const ArRoomBwe *b);
 
 guint64 ar_room_bwe_estimate(ArRoomBwe *b, gint64 now_us);
-/* Runs the allocator over the tracks it receives; FALSE when nothing changed. */
-gboolean ar_room_bwe_allocate(ArRoomBwe *b, const ArAllocTrack *tracks, guint n, gint64 now_us,
-                              ArAllocResult *out);
+
+/* The downlink as the allocator sees it. The estimate starts at its maximum: an SFU forwards
+ * what is published until the receiver's feedback shows loss or growing queues (as LiveKit's
+ * allocator does), instead of starting every visit at the lowest layer and climbing for tens of
+ * seconds at 8 %/s. */
+typedef struct {
+  guint64 estimate_bps;
+  gboolean measured;  /* feedback (transport-cc or REMB) has come in */
+  gboolean congested; /* loss above 2 % or queues growing: no probing now */
+} ArRoomBweLink;
+void ar_room_bwe_link(ArRoomBwe *b, gint64 now_us, ArRoomBweLink *out);

@@ -2,6 +2,7 @@
  * every input is followed by draining ar_router_poll() into the transports; a GSource with a
  * ready time drives ar_router_handle_timeout() exactly when the router asks. */
 #include "room_router.h"
+#include "room_alloc.h"
 #include "room_bwe.h"
 #include "bytes.h"
 #include "router.h"
@@ -42,6 +43,7 @@ typedef struct {
   /* While its publisher renegotiates (or reloads), the slot is kept for it: the new track lands
    * on the same m-line and SSRC, so the subscriber's stream continues without renegotiation. */
   ArRoomPeer *held_for;
+  guint16 max_height; /* the client's viewport hint (media.viewport); G_MAXUINT16: none */
 } PeerSlot;
 
 struct ArRoomPeer {
@@ -52,9 +54,13 @@ struct ArRoomPeer {
   gboolean echo;   /* device check: receives its own tracks; else the others' */
   gboolean muted_audio; /* server-enforced mute: its audio tracks are not forwarded */
   ArRoomBwe *bwe;
+  ArRoomAlloc *alloc;
   GArray *tracks;  /* PeerTrack */
   GArray *slots;   /* PeerSlot */
 };
+
+/* Receive slots one subscriber's allocation considers (the allocator's own limit). */
+#define AR_ALLOC_SLOTS_MAX 16
 
 struct ArRoomRouter {
   ArMediaContext *mc;
@@ -71,6 +77,7 @@ struct ArRoomRouter {
 
 static void drain(ArRoomRouter *rr);
 static void send_feedback(ArRoomRouter *rr, gint64 now_us);
+static void allocate(ArRoomRouter *rr, gboolean force, gint64 now_us);
 
 static gboolean
 timer_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
@@ -87,6 +94,7 @@ on_timer(gpointer user_data)
   gint64 now = g_get_monotonic_time();
   ar_router_handle_timeout(rr->router, now);
   send_feedback(rr, now);
+  allocate(rr, FALSE, now);
   drain(rr);
   return G_SOURCE_CONTINUE;
 }
@@ -99,7 +107,8 @@ rearm(ArRoomRouter *rr)
     next = G_MAXINT64;
   for (guint i = 0; i < AR_ROUTER_MAX_PARTICIPANTS; i++)
     if (rr->peers[i])
-      next = MIN(next, ar_room_bwe_next_timeout(rr->peers[i]->bwe));
+      next = MIN(next, MIN(ar_room_bwe_next_timeout(rr->peers[i]->bwe),
+                           ar_room_alloc_next_timeout(rr->peers[i]->alloc)));
   g_source_set_ready_time(rr->timer, next == G_MAXINT64 ? -1 : next);
 }
 
@@ -233,6 +242,7 @@ ar_room_router_add(ArRoomRouter *rr, const char *participant_id, ArTransport *t)
   peer->transport = t;
   peer->participant = id;
   peer->bwe = ar_room_bwe_new(0x61720000u | (guint32)id);
+  peer->alloc = ar_room_alloc_new(id);
   peer->tracks = g_array_new(FALSE, TRUE, sizeof(PeerTrack));
   peer->slots = g_array_new(FALSE, TRUE, sizeof(PeerSlot));
   rr->peers[id] = peer;
@@ -251,9 +261,11 @@ ar_room_router_remove(ArRoomRouter *rr, ArRoomPeer *peer)
   g_array_unref(peer->tracks);
   g_array_unref(peer->slots);
   ar_room_bwe_free(peer->bwe);
+  ar_room_alloc_free(peer->alloc);
   g_free(peer->id);
   g_free(peer);
   assign_slots(rr);
+  allocate(rr, TRUE, g_get_monotonic_time());
   drain(rr);
 }
 
@@ -422,7 +434,8 @@ static void
 add_slot(ArRoomPeer *peer, const ArSdpMedia *am)
 {
   PeerSlot slot = {.kind = am->kind == AR_SDP_KIND_AUDIO ? AR_ROUTER_AUDIO : AR_ROUTER_VIDEO,
-                   .track = -1, .subscription = -1, .ext = ext_ids(am)};
+                   .track = -1, .subscription = -1, .ext = ext_ids(am),
+                   .max_height = G_MAXUINT16};
   g_strlcpy(slot.mid, am->mid, sizeof slot.mid);
   slot_ssrcs(am, &slot);
   ArRouterCodecConfig codecs[AR_ROUTER_MAX_CODECS];
@@ -453,7 +466,8 @@ ar_room_router_configure(ArRoomRouter *rr, ArRoomPeer *peer, const ArSdpSession 
       add_slot(peer, am);
   }
   assign_slots(rr); /* also on failure: it ends the holds clear_peer_media placed */
-  rearm(rr);
+  allocate(rr, TRUE, g_get_monotonic_time());
+  rearm(rr); /* outputs wait for the transport: keyframe requests go out once it is up */
   return ok;
 }
 
@@ -502,6 +516,7 @@ ar_room_router_set_echo(ArRoomRouter *rr, ArRoomPeer *peer, gboolean echo)
 {
   peer->echo = echo;
   assign_slots(rr);
+  allocate(rr, TRUE, g_get_monotonic_time());
   drain(rr);
 }
 
@@ -709,6 +724,12 @@ ar_room_router_visit_tracks(ArRoomRouter *rr)
         ArRoomTrackInfo info = {peer->id,     t->id,           t->mid,
                                 t->kind == AR_ROUTER_AUDIO, t->names[c], t->codecs[c].pt,
                                 t->clock_rate};
+        /* Chrome sends its audio as RED once accepted: the recorder unwraps it. */
+        for (guint r = 0; r < t->n_codecs && !info.has_red; r++)
+          if (g_ascii_strcasecmp(t->names[r], "red") == 0) {
+            info.has_red = TRUE;
+            info.red_pt = t->codecs[r].pt;
+          }
         g_array_append_val(out, info);
         break;
       }
@@ -773,4 +794,47 @@ ar_room_router_stats(ArRoomRouter *rr, ArRoomPeer *peer, ArRoomStats *out)
   out->loss_pct = info.loss_fraction * 100.0;
   out->jitter_ms = info.jitter_us / 1000.0;
   out->packets = info.packets_received;
+}
+
+/* ---- bandwidth allocation (room_alloc.h), per subscriber, on the same timer ---- */
+
+static void
+allocate_peer(ArRoomRouter *rr, ArRoomPeer *peer, gboolean force, gint64 now_us)
+{
+  if (!force && ar_room_alloc_next_timeout(peer->alloc) > now_us)
+    return;
+  ArRoomAllocSlot slots[AR_ALLOC_SLOTS_MAX];
+  guint n = 0;
+  for (guint i = 0; i < peer->slots->len && n < G_N_ELEMENTS(slots); i++) {
+    const PeerSlot *slot = &g_array_index(peer->slots, PeerSlot, i);
+    if (slot->subscription >= 0)
+      slots[n++] = (ArRoomAllocSlot){slot->subscription, slot->track,
+                                     slot->kind == AR_ROUTER_AUDIO, FALSE, slot->max_height};
+  }
+  ArRoomBweLink link;
+  ar_room_bwe_link(peer->bwe, now_us, &link);
+  ar_room_alloc_run(peer->alloc, rr->router, slots, n, &link, force, now_us);
+}
+
+static void
+allocate(ArRoomRouter *rr, gboolean force, gint64 now_us)
+{
+  for (guint i = 0; i < AR_ROUTER_MAX_PARTICIPANTS; i++)
+    if (rr->peers[i])
+      allocate_peer(rr, rr->peers[i], force, now_us);
+}
+
+gboolean
+ar_room_router_viewport(ArRoomRouter *rr, ArRoomPeer *peer, const char *mid, guint max_height)
+{
+  for (guint i = 0; i < peer->slots->len; i++) {
+    PeerSlot *slot = &g_array_index(peer->slots, PeerSlot, i);
+    if (slot->kind != AR_ROUTER_VIDEO || g_strcmp0(slot->mid, mid) != 0)
+      continue;
+    slot->max_height = (guint16)MIN(max_height, G_MAXUINT16);
+    allocate_peer(rr, peer, TRUE, g_get_monotonic_time());
+    drain(rr);
+    return TRUE;
+  }
+  return FALSE;
 }

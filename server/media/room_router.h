@@ -51,6 +51,11 @@ void ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize l
 void ar_room_router_rtcp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len,
                          gint64 now_us);
 void ar_room_router_stats(ArRoomRouter *rr, ArRoomPeer *peer, ArRoomStats *out);
+/* The subscriber's viewport hint for the video slot `mid`: its tile is at most max_height pixels
+ * tall (0: not shown, video paused; G_MAXUINT16 or more: no limit). The allocator then sends the
+ * smallest layer at least that tall. FALSE when the peer has no such video slot. */
+gboolean ar_room_router_viewport(ArRoomRouter *rr, ArRoomPeer *peer, const char *mid,
+                                 guint max_height);
 
 /* Recording tap: while set, every decrypted RTP packet a peer publishes reaches the sink with
  * the router track it belongs to, before it is forwarded. NULL sink (the default) turns it off;
@@ -68,6 +73,8 @@ typedef struct {
   const char *codec; /* the first media codec the answer accepted (not RED, FEC or RTX) */
   guint8 pt;
   guint clock_rate;
+  gboolean has_red; /* the answer also accepted RED ("red/48000/2") on this track */
+  guint8 red_pt;
 } ArRoomTrackInfo;
 
 /* ArRoomTrackInfo of every such track; its strings live until the peers change. */

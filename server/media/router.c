@@ -629,6 +629,10 @@ fan_out(ArRouter *r, gint ti, guint layer, const ArRtpView *v, const PayloadInfo
       r->stats.dropped_by_forwarder++;
       continue;
     }
+    /* A switch may resume the layer forwarded before a pause (audio-only, allocator): a new
+     * segment, or the packets skipped meanwhile would read as one long loss. */
+    if (d == AR_FORWARD_SWITCHED && s->munger.started && s->munger.src == in.src)
+      s->munger.src = ~in.src;
     ArMungerOut m;
     ArMungerResult res = ar_munger_process(&s->munger, &in, r->now_us, &m);
     if (res == AR_MUNGER_DUPLICATE) {
@@ -715,6 +719,7 @@ ar_router_handle_rtp(ArRouter *r, gint from, guint8 *buf, gsize len, gint64 now_
   }
   L->seen = TRUE;
   L->last_us = r->now_us;
+  ar_router_layer_rate_add(L, v.len, r->now_us);
   t->active_mask |= 1u << layer;
   ar_rtcp_reports_recv_packet(&L->stats, seq, ar_rtp_ts(&v), r->now_us, retransmission);
   if (G_UNLIKELY(t->muted)) {
@@ -731,8 +736,12 @@ ar_router_handle_rtp(ArRouter *r, gint from, guint8 *buf, gsize len, gint64 now_
     if (!ar_nack_generator_on_packet(&L->nackgen, seq, r->now_us))
       ar_router_request_keyframe(r, ti, layer);
     inspect_payload(codec->codec, &v, &pi);
-    if (pi.keyframe)
+    if (pi.keyframe) {
       ar_keyframe_received(&L->kf);
+      guint16 w, h;
+      if (pi.has_vp8 && ar_vp8_keyframe_size(&pi.vp8, ar_rtp_payload(&v), v.payload_len, &w, &h))
+        L->height = h;
+    }
     const guint8 *stored =
         ar_nack_cache_store(&L->cache, seq, v.buf, v.len, r->now_us, &slot, &slot_gen);
     if (stored) {

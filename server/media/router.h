@@ -148,6 +148,7 @@ typedef struct {
   guint64 forwarded, dropped_by_forwarder, queue_overflow, dst_too_small, stale;
   guint64 nack_in, nack_hits, nack_misses, nacks_sent, keyframes_sent;
   guint64 muted; /* packets of muted tracks, not forwarded */
+  guint64 padding_sent; /* padding-only probe packets written */
 } ArRouterStats;
 
 typedef struct _ArRouter ArRouter;
@@ -183,6 +184,26 @@ gboolean ar_router_set_audio_only(ArRouter *r, gint participant, gboolean on, gi
 /* Asks the publisher of a video track for a keyframe of its first layer (rate-limited like
  * every request), e.g. so a recording starts with a picture. FALSE for an unknown track. */
 gboolean ar_router_request_track_keyframe(ArRouter *r, gint track, gint64 now_us);
+
+/* What the router measures of one layer of a track, for the bandwidth allocator (allocator.h). */
+typedef struct {
+  guint32 bitrate_bps; /* received, smoothed over 1 s windows; 0 before the first closes */
+  guint16 height;      /* from the layer's last keyframe (VP8), 0 when unknown */
+  gboolean active;     /* the publisher sends it (not silent for layer_timeout_us) */
+} ArRouterLayerInfo;
+/* Fills out[] lowest layer first and returns how many layers the track has (at most cap); 0 for
+ * an unknown track. Closes the rate window when it is due, so call it with a clock. */
+guint ar_router_track_layers(ArRouter *r, gint track, gint64 now_us, ArRouterLayerInfo *out,
+                             guint cap);
+/* Bandwidth probe: queues about `bytes` of padding-only RTP packets (224 bytes of padding each,
+ * at most AR_ROUTER_PADDING_MAX_PACKETS per call) to a participant, on the RTX SSRC of one of
+ * its video subscriptions, continuing that RTX stream's sequence numbers and carrying the next
+ * transport-wide sequence numbers, so the bandwidth estimator counts them like media. The media
+ * streams' sequence numbers are untouched. Returns the number of packets queued: 0 when the
+ * participant has no video subscription with RTX, or the output queue is half full. */
+#define AR_ROUTER_PADDING_MAX_PACKETS 16
+#define AR_ROUTER_PADDING_LEN 224
+guint ar_router_queue_padding(ArRouter *r, gint participant, guint bytes, gint64 now_us);
 
 /* A decrypted RTP packet from a participant. buf may be rewritten in place (RTX unwrap) and must
  * stay valid until poll returns FALSE or the next handle_rtp call, whichever is first: audio is

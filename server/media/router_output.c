@@ -56,8 +56,8 @@ abs_send_time(gint64 us)
   return (guint32)((((guint64)MAX(us, 0)) << 18) / G_USEC_PER_SEC) & 0xffffff;
 }
 
-static void
-fill_common(ArRouter *r, RouterSub *s, ArMungerPacket *pk)
+void
+ar_router_fill_common(ArRouter *r, RouterSub *s, ArMungerPacket *pk)
 {
   RouterParticipant *p = &r->parts[s->cfg.subscriber];
   pk->ssrc = s->cfg.ssrc;
@@ -71,8 +71,8 @@ fill_common(ArRouter *r, RouterSub *s, ArMungerPacket *pk)
 }
 
 /* Accounts a written packet: the subscriber's transport-wide counter and the output record. */
-static void
-finish_rtp(ArRouter *r, RouterSub *s, ArRouterOutput *out, gssize n, gboolean rtx)
+void
+ar_router_finish_rtp(ArRouter *r, RouterSub *s, ArRouterOutput *out, gssize n, gboolean rtx)
 {
   RouterParticipant *p = &r->parts[s->cfg.subscriber];
   *out = (ArRouterOutput){.kind = AR_ROUTER_OUTPUT_RTP,
@@ -108,11 +108,11 @@ write_rtp(ArRouter *r, RouterQueued *q, ArRouterOutput *out, guint8 *dst, gsize 
                        .tl0_off = q->tl0_off,
                        .audio_level_id = s->cfg.ext.audio_level,
                        .audio_level = q->level};
-  fill_common(r, s, &pk);
+  ar_router_fill_common(r, s, &pk);
   gssize n = ar_munger_write(&pk, dst, cap);
   if (n < 0)
     return -1;
-  finish_rtp(r, s, out, n, FALSE);
+  ar_router_finish_rtp(r, s, out, n, FALSE);
   ar_rtcp_reports_send_packet(&s->send, q->src_len - q->header_len);
   s->src_layer = q->layer;
   r->stats.forwarded++;
@@ -151,7 +151,7 @@ write_rtx(ArRouter *r, RouterQueued *q, ArRouterOutput *out, guint8 *dst, gsize 
     pk.picid_bits = d.picid_bits;
     pk.tl0_off = d.tl0_off < v.payload_len ? d.tl0_off : 0;
   }
-  fill_common(r, s, &pk);
+  ar_router_fill_common(r, s, &pk);
   if (s->cfg.rtx_ssrc && map->out_rtx_pt) {
     pk.rtx = TRUE;
     pk.rtx_pt = map->out_rtx_pt;
@@ -163,7 +163,7 @@ write_rtx(ArRouter *r, RouterQueued *q, ArRouterOutput *out, guint8 *dst, gsize 
     return -1;
   if (pk.rtx)
     s->rtx_seq++;
-  finish_rtp(r, s, out, n, TRUE);
+  ar_router_finish_rtp(r, s, out, n, TRUE);
   return n;
 }
 
@@ -291,6 +291,9 @@ ar_router_poll(ArRouter *r, ArRouterOutput *out, guint8 *dst, gsize dst_cap)
       break;
     case Q_KEYFRAME:
       n = write_keyframe(r, q, out, dst, dst_cap);
+      break;
+    case Q_PADDING:
+      n = ar_router_write_padding(r, q, out, dst, dst_cap);
       break;
     }
     if (n > 0)

@@ -24,6 +24,12 @@ typedef struct {
   ArNackGenerator nackgen;
   ArKeyframe kf;
   gboolean nack_queued;
+  /* Received bitrate for the allocator (router_probe.c): bytes since rate_since_us, folded into
+   * rate_bps when a window closes; height from the last VP8 keyframe. */
+  guint64 rate_bytes;
+  gint64 rate_since_us; /* 0: no packet yet */
+  guint32 rate_bps;
+  guint16 height;
 } RouterLayer;
 
 typedef struct {
@@ -73,7 +79,7 @@ typedef struct {
   guint ended_next;
 } RouterParticipant;
 
-typedef enum { Q_RTP, Q_RTX, Q_SR, Q_RR, Q_NACK, Q_KEYFRAME, Q_EVENT } RouterQueueKind;
+typedef enum { Q_RTP, Q_RTX, Q_SR, Q_RR, Q_NACK, Q_KEYFRAME, Q_EVENT, Q_PADDING } RouterQueueKind;
 
 enum { QF_MARKER = 1, QF_PADDING = 2, QF_IN_RING = 4 };
 
@@ -133,6 +139,14 @@ struct _ArRouter {
 RouterQueued *ar_router_queue_push(ArRouter *r, RouterQueueKind kind, gint idx, guint32 gen);
 void ar_router_queue_event(ArRouter *r, ArRouterEventType type, gint participant, gint track,
                            gint subscription, gint layer, gint value);
+
+void ar_router_fill_common(ArRouter *r, RouterSub *s, ArMungerPacket *pk);
+void ar_router_finish_rtp(ArRouter *r, RouterSub *s, ArRouterOutput *out, gssize n, gboolean rtx);
+
+/* router_probe.c */
+void ar_router_layer_rate_add(RouterLayer *L, gsize len, gint64 now_us);
+gssize ar_router_write_padding(ArRouter *r, RouterQueued *q, ArRouterOutput *out, guint8 *dst,
+                               gsize cap);
 
 /* router.c */
 RouterSub *ar_router_sub_by_ssrc(ArRouter *r, gint subscriber, guint32 ssrc, gint *idx);

@@ -119,6 +119,8 @@ test('idle auto-logoff: activity keeps the session, 3 s of silence ends it', asy
   assert.equal((await c.request('join', {})).type, 'joined');
   for (let i = 0; i < 4; i++) { // 4 s of activity, each gap under the idle time
     await new Promise((res) => setTimeout(res, 1000));
+    assert.equal((await c.request('whoami')).type, 'whoami');
+    // The page's own heartbeat is not activity: it never keeps a session alive.
     assert.equal((await c.request('ping')).type, 'pong');
   }
   const t0 = Date.now();

@@ -1,6 +1,7 @@
 // Issue 9: the patient page also works in Firefox ESR (driven over WebDriver BiDi by
 // puppeteer-core): consent, then the device check plays the video echoed by the server and
-// shows the network verdict, with nothing logged as an error.
+// shows the network verdict, then the waiting room shows the place in line, with nothing
+// logged as an error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import puppeteer from 'puppeteer-core';
@@ -19,7 +20,7 @@ after(async () => {
   await demo?.stop();
 });
 
-test('Firefox ESR: consent, then the device check shows the echoed video and a verdict', async () => {
+test('Firefox ESR: consent, the device check with the echoed video and a verdict, the waiting room', async () => {
   const page = await browser.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -33,6 +34,11 @@ test('Firefox ESR: consent, then the device check shows the echoed video and a v
   await page.waitForFunction(() => ['good', 'fair', 'poor'].includes(document.getElementById('net-verdict').dataset.verdict),
     { timeout: 15000 });
   assert.match(await page.$eval('#net-verdict', (e) => e.textContent), /connection/i);
+  // On into the waiting room: the place in line arrives from the server's queue.update.
+  await page.click('#check-done');
+  await page.waitForSelector('#app[data-screen="waiting"]', { timeout: 15000 });
+  await page.waitForFunction(() => /number \d+ in line|You are next/.test(document.getElementById('wait-position').textContent),
+    { timeout: 15000 });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -6,6 +6,8 @@
 // page's own signaling dispatch, so their layout and accessibility are checked as well.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { SignalingClient } from './lib/ws.mjs';
+import { mintToken, stateDir, upcoming } from './lib/waiting.mjs';
 import { startDemo, launchChromium, newPerson, screen, axeScan, shot, PHONE, DESKTOP } from './lib/web.mjs';
 
 let demo, browser;
@@ -127,8 +129,15 @@ for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
       await deliver(clin.page, entry('ap_2', 'John O.', 300, 'checking_devices', 'fair', { early: true }));
       await deliver(clin.page, entry('ap_3', 'Wei L.', 1200, 'away', 'poor'));
       await deliver(clin.page, entry('ap_4', 'Ana P.', 2400, 'not_arrived', 'unknown'));
-      await deliver(clin.page, { type: 'slots.update', slots: [{ slot_id: 's1', start: now() + 3600, state: 'offered', offered: 3 },
-        { slot_id: 's2', start: now() + 5400, state: 'filled', offered: 4 }] });
+      // The slots panel shows the server's own data: a later appointment marked no-show.
+      const cl = new SignalingClient(demo.wsUrl);
+      await cl.opened;
+      await cl.request('join', { token: mintToken(stateDir(demo), 'clinician', 'cl_demo', 'prac_okafor') });
+      const freed = upcoming(demo)[size === 'phone' ? 5 : 6];
+      assert.equal((await cl.request('lobby.noshow', { appointment_id: freed.id })).type, 'ok');
+      cl.close();
+      await clin.page.click('#slots-refresh');
+      await clin.page.waitForSelector('#slots li.slot', { timeout: 15000 });
       await clin.page.click('tr[data-appointment="ap_1"] button[aria-expanded]');
       await capture(clin.page, 'clinician-2-lobby');
       assert.deepEqual(guest.page.consoleErrors, []);

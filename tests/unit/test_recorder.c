@@ -1,7 +1,8 @@
 /* The visit recorder: the shipped conf equals the built-in defaults and a bad file changes
  * nothing; real Opus and VP8 RTP become a Matroska file with both tracks; a codec the muxer
  * cannot take is skipped with the reason; the queue in front of the muxer is bounded (drops
- * are counted); a file that cannot be written is an error at start. */
+ * are counted); a file that cannot be written is an error at start; Chrome's RED-wrapped Opus
+ * is recorded as its primary frames, each once. */
 #include "recorder.h"
 
 #include <gst/app/gstappsink.h>
@@ -230,6 +231,91 @@ test_records_and_skips(gconstpointer data)
   ar_recorder_pipelines_clear(&pl);
 }
 
+static GstPadProbeReturn
+count_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  g_atomic_int_inc((gint *)user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Opus frames in a finished Matroska file, counted by decoding it. */
+static gint
+count_opus_frames(const char *path)
+{
+  g_autofree char *desc = g_strdup_printf(
+      "filesrc location=\"%s\" ! matroskademux ! opusdec name=dec ! fakesink sync=false", path);
+  GstElement *pl = gst_parse_launch(desc, NULL);
+  GstElement *dec = gst_bin_get_by_name(GST_BIN(pl), "dec");
+  GstPad *src = gst_element_get_static_pad(dec, "src");
+  gint n = 0;
+  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &n, NULL);
+  gst_element_set_state(pl, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pl);
+  GstMessage *m =
+      gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull(m);
+  g_assert_cmpint(GST_MESSAGE_TYPE(m), ==, GST_MESSAGE_EOS);
+  gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_element_set_state(pl, GST_STATE_NULL);
+  gst_object_unref(src);
+  gst_object_unref(dec);
+  gst_object_unref(pl);
+  return g_atomic_int_get(&n);
+}
+
+/* Chrome's audio: Opus (pt 111) inside RED (pt 63) with the previous frame as a redundant
+ * block. With the RED payload type known the primary frames are recorded, each once; without
+ * it (has_red FALSE) nothing of the track can be. */
+static void
+test_red_opus(gconstpointer data)
+{
+  gboolean know_red = GPOINTER_TO_INT(data);
+  g_autofree char *dir = g_dir_make_tmp("rec-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "red.mkv", NULL);
+  ArRecorderPipelines pl = {0};
+  ar_recorder_pipelines_init_defaults(&pl);
+  g_autoptr(GPtrArray) red =
+      rtp_packets("audiotestsrc num-buffers=50 samplesperbuffer=960 ! opusenc frame-size=20 ! "
+                  "rtpopuspay pt=111 ! rtpredenc pt=63 distance=1");
+  g_assert_cmpuint(red->len, >=, 50); /* opusenc adds a packet for its lookahead */
+  const guint8 *first = g_bytes_get_data(g_ptr_array_index(red, 1), NULL);
+  g_assert_cmpuint(first[1] & 0x7f, ==, 63);
+  g_assert_cmpuint(first[12] & 0x80, ==, 0x80); /* a redundant block precedes the primary */
+  g_autoptr(GPtrArray) vp8 =
+      rtp_packets("videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+                  "vp8enc deadline=1 ! rtpvp8pay pt=96");
+  const ArRecorderTrack t[] = {
+      {1, "par_a", "0", TRUE, "opus", 111, 48000, know_red, 63},
+      {2, "par_a", "1", FALSE, "VP8", 96, 90000},
+  };
+  Outcome o = {0};
+  g_autoptr(GError) error = NULL;
+  ArRecorder *r = ar_recorder_new(&pl, path, t, G_N_ELEMENTS(t), 4 << 20, g_main_context_default(),
+                                  on_done, &o, &error);
+  g_assert_no_error(error);
+  push_paced(r, 1, red, 48000, 2, vp8, 90000);
+  ar_recorder_stop(r);
+  while (!o.done)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_true(o.ok);
+  ar_recorder_free(r);
+  if (know_red) {
+    g_assert_cmpuint(count_tracks(path, "matroskademux"), ==, 2);
+    /* Every frame once: the redundant copies are not recorded a second time. The jitter buffer
+     * may drop a late first packet or two on a loaded machine. */
+    gint frames = count_opus_frames(path);
+    g_assert_cmpint(frames, >=, 45);
+    g_assert_cmpint(frames, <=, (gint)red->len);
+  } else {
+    g_assert_cmpuint(count_tracks(path, "matroskademux"), ==, 1); /* the video alone */
+  }
+  g_unlink(path);
+  g_rmdir(dir);
+  g_free(o.reason);
+  ar_recorder_pipelines_clear(&pl);
+}
+
 static void
 test_nothing_recordable(void)
 {
@@ -290,6 +376,8 @@ main(int argc, char **argv)
   g_test_add_func("/recorder/bad-file-changes-nothing", test_bad_file_changes_nothing);
   g_test_add_data_func("/recorder/matroska", GINT_TO_POINTER(FALSE), test_records_and_skips);
   g_test_add_data_func("/recorder/webm-skips-h264", GINT_TO_POINTER(TRUE), test_records_and_skips);
+  g_test_add_data_func("/recorder/red-opus", GINT_TO_POINTER(TRUE), test_red_opus);
+  g_test_add_data_func("/recorder/red-opus-without-red-pt", GINT_TO_POINTER(FALSE), test_red_opus);
   g_test_add_func("/recorder/nothing-recordable", test_nothing_recordable);
   g_test_add_func("/recorder/unwritable-path", test_unwritable_path);
   g_test_add_func("/recorder/bounded-queue", test_bounded_queue);

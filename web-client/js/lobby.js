@@ -5,7 +5,11 @@ import { h, t, tr, announce, formatTime } from './dom.js';
 import { currentLang, onLangChange } from './i18n.js';
 import { interpreterForm, caregiverPanel, LANGUAGES } from './invite.js';
 
-const ADMITTABLE = new Set(['ready', 'away']);
+// lobby.admit takes a connected patient who is ready or still checking devices; an `away`
+// patient must come back first (docs/protocol.md).
+const ADMITTABLE = new Set(['ready', 'checking_devices']);
+const WAITING = new Set(['ready', 'checking_devices', 'away']);
+const SLOTS_REFRESH_MS = 30000;
 
 export function lobbyScreen({ sig, onAdmit }) {
   const rows = new Map(); // appointment_id → {entry, tr}
@@ -22,7 +26,7 @@ export function lobbyScreen({ sig, onAdmit }) {
     const waited = entry.waited_s ? Math.round(entry.waited_s / 60) : 0;
     const detail = h('tr', { class: 'detail', hidden: true });
     const admit = h('button', { type: 'button', class: 'primary', t: 'cl.admit',
-      disabled: !ADMITTABLE.has(entry.state),
+      disabled: !ADMITTABLE.has(entry.state) || entry.connected === false,
       onclick: async () => {
         admit.disabled = true;
         try {
@@ -61,7 +65,8 @@ export function lobbyScreen({ sig, onAdmit }) {
       interpreterForm({ sig, appointmentId: entry.appointment_id }),
       caregiverPanel({ sig, appointmentId: entry.appointment_id }),
       h('button', { type: 'button', t: 'cl.noshow',
-        onclick: () => sig.request('lobby.noshow', { appointment_id: entry.appointment_id }).catch((e) => announce(e.message)) })));
+        onclick: () => sig.request('lobby.noshow', { appointment_id: entry.appointment_id })
+          .then(refreshSoon, (e) => announce(e.message)) })));
     const flags = [
       entry.early && h('span', { class: 'flag', t: 'cl.early' }),
       entry.interpreter && h('span', { class: 'flag', t: 'cl.interpreter_needed',
@@ -71,7 +76,7 @@ export function lobbyScreen({ sig, onAdmit }) {
       h('td', { class: 'nowrap' }, entry.scheduled ? formatTime(entry.scheduled, currentLang()) : ''),
       h('th', { scope: 'row' }, entry.patient_label || entry.appointment_id, ' ', flags),
       h('td', {}, badge('state', entry.state)),
-      h('td', {}, ADMITTABLE.has(entry.state) ? t('cl.minutes', { n: waited }) : ''),
+      h('td', {}, WAITING.has(entry.state) ? t('cl.minutes', { n: waited }) : ''),
       h('td', {}, badge('network', entry.network || 'unknown')),
       h('td', {}, h('div', { class: 'row-actions' }, admit, more)));
     if (row) {
@@ -94,15 +99,41 @@ export function lobbyScreen({ sig, onAdmit }) {
     empty.hidden = rows.size > 0;
   }
 
+  // Open slots of this line (or clinic) and the waiting-list offers out for them
+  // (lobby.slots): why each opened, how many patients hold an offer now, filled once one said yes.
   function renderSlots(slots) {
     slotsList.replaceChildren();
     if (!slots.length) slotsList.append(h('li', { class: 'muted', t: 'cl.slots_empty' }));
     for (const s of slots) {
-      slotsList.append(h('li', { class: 'slot' },
-        h('strong', {}, formatTime(s.start, currentLang())), ' ',
-        s.state === 'filled' ? h('span', { class: 'badge state-ready', t: 'cl.slot_filled' })
-          : h('span', { class: 'muted', t: 'cl.slot_offered', tvars: { n: s.offered || 0 } })));
+      const filled = s.state === 'filled';
+      slotsList.append(h('li', { class: `slot ${filled ? 'filled' : 'open'}`, 'data-slot': s.slot_id },
+        h('strong', {}, formatTime(Date.parse(s.start) / 1000, currentLang())), ' ',
+        s.reason ? h('span', { class: 'muted', t: `cl.slot_reason.${s.reason}` }) : null, ' ',
+        filled ? h('span', { class: 'badge state-ready', t: 'cl.slot_filled' })
+          : h('span', { class: 'offers', t: 'cl.slot_offered', tvars: { n: s.offers_out || 0 } })));
     }
+  }
+
+  let lastSlots = [];
+  let slotsTimer = 0;
+  async function refreshSlots() {
+    clearTimeout(slotsTimer);
+    try {
+      lastSlots = (await sig.request('lobby.slots', {})).slots || [];
+      renderSlots(lastSlots);
+    } catch (e) {
+      if (e.code === 'unavailable') {
+        slotsList.replaceChildren(h('li', { class: 'muted', t: 'cl.slots_unavailable' }));
+        return; // no scheduling on this server: nothing will appear
+      }
+    }
+    slotsTimer = setTimeout(refreshSlots, SLOTS_REFRESH_MS);
+  }
+  // A no-show or a confirmed offer changes the line: look at the slots again soon after.
+  let soon = 0;
+  function refreshSoon() {
+    clearTimeout(soon);
+    soon = setTimeout(refreshSlots, 500);
   }
 
   const msgAllInput = h('input', { type: 'text', id: 'msg-all', maxlength: 500 });
@@ -120,12 +151,26 @@ export function lobbyScreen({ sig, onAdmit }) {
     } catch (e) { msgAllStatus.textContent = e.message; }
   });
 
+  function removeRow(id) {
+    const row = rows.get(id);
+    if (!row) return;
+    row.main.remove();
+    row.detail.remove();
+    rows.delete(id);
+    empty.hidden = rows.size > 0;
+  }
+
   const offs = [
-    sig.on('lobby.update', (m) => m.entry && renderRow(m.entry)),
-    sig.on('slots.update', (m) => renderSlots(m.slots || [])),
+    sig.on('lobby.update', (m) => {
+      if (!m.entry) return;
+      // After a transfer the old line gets the entry once more, marked removed.
+      if (m.entry.removed) removeRow(m.entry.appointment_id);
+      else renderRow(m.entry);
+      refreshSoon();
+    }),
     sig.on('interpreter.assigned', () => announce(t('cl.interpreter_assigned'))),
   ];
-  onLangChange(() => renderAll([...rows.values()].map((r) => r.entry)));
+  onLangChange(() => { renderAll([...rows.values()].map((r) => r.entry)); renderSlots(lastSlots); });
 
   async function subscribe() {
     try {
@@ -134,10 +179,7 @@ export function lobbyScreen({ sig, onAdmit }) {
     } catch (e) {
       if (e.code !== 'unknown_type') announce(e.message);
     }
-    try {
-      const s = await sig.request('slots.subscribe', {});
-      renderSlots(s.slots || []);
-    } catch { /* a server without the slots view: the empty list stays */ }
+    await refreshSlots();
   }
 
   const el = h('section', { class: 'screen console', 'data-screen': 'lobby', 'aria-labelledby': 'lobby-h' },
@@ -154,8 +196,9 @@ export function lobbyScreen({ sig, onAdmit }) {
         empty,
         msgAll),
       h('section', { class: 'panel', 'aria-labelledby': 'slots-h' },
-        h('h2', { id: 'slots-h', t: 'cl.slots' }), slotsList)));
-  el.stop = () => offs.forEach((off) => off());
+        h('h2', { id: 'slots-h', t: 'cl.slots' }), slotsList,
+        h('button', { type: 'button', id: 'slots-refresh', t: 'cl.slots_refresh', onclick: () => refreshSlots() }))));
+  el.stop = () => { offs.forEach((off) => off()); clearTimeout(slotsTimer); clearTimeout(soon); };
   el.subscribe = subscribe;
   el.renderAll = renderAll;
   return el;

@@ -1,7 +1,7 @@
 // The patient page: link → consent → device check → waiting room → visit → rating, with a
 // plain-language screen for each thing that can go wrong on the way.
 import { mount, announce, t } from './dom.js';
-import { start, optional } from './session.js';
+import { start, optional, replaceToken } from './session.js';
 import { consentScreen } from './consent.js';
 import { deviceCheckScreen } from './devicecheck.js';
 import { waitingScreen } from './waiting.js';
@@ -11,15 +11,16 @@ import { cameraScreen, simpleScreen } from './screens.js';
 import { MediaSession, getMedia, classifyMediaError, mediaSupported } from './media.js';
 import { audioContext } from './meter.js';
 
-const STAGE_KEY = `anteroom.stage.${location.hash.slice(0, 40)}`;
-const state = { session: null, media: null, stream: null, stage: 'consent', early: false, screen: null };
+const stageKey = () => `anteroom.stage.${location.hash.slice(0, 40)}`;
+const state = { session: null, media: null, stream: null, stage: 'consent', early: false, screen: null,
+  devices: { camera: true, microphone: true, speaker: true }, queue: null, messages: [] };
 
 function saveStage(stage) {
   state.stage = stage;
-  try { sessionStorage.setItem(STAGE_KEY, stage); } catch { /* private mode: no resume */ }
+  try { sessionStorage.setItem(stageKey(), stage); } catch { /* private mode: no resume */ }
 }
 function savedStage() {
-  try { return sessionStorage.getItem(STAGE_KEY); } catch { return null; }
+  try { return sessionStorage.getItem(stageKey()); } catch { return null; }
 }
 
 function show(screen) {
@@ -42,6 +43,10 @@ async function main() {
     location.replace(`/guest.html${location.hash}`);
     return;
   }
+  // The server sends the place in line and the clinic's recent messages right after `joined`,
+  // before the waiting room is on screen: keep them for it.
+  sig.on('queue.update', (q) => { state.queue = q; });
+  sig.on('clinic.message', (m) => { state.messages.push(m); });
   sig.on('admitted', (m) => admitted(m));
   sig.on('visit.ended', () => ended());
   // Came back with the same link after leaving: consent and the check are done already.
@@ -124,10 +129,20 @@ function mediaFailed() {
 }
 
 async function deviceChecked(result) {
-  await optional(state.session.sig.request('device_check.result', {
-    camera: result.camera, microphone: result.microphone, speaker: result.speaker !== false,
-  })).catch(() => {});
+  state.devices = { camera: !!result.camera, microphone: !!result.microphone, speaker: result.speaker !== false };
+  await optional(state.session.sig.request('device_check.result', state.devices)).catch(() => {});
   toWaiting();
+}
+
+// The appointment moved (an earlier slot taken, or another time picked): the server gave a
+// link for the new appointment and this connection now belongs to it. Take the place in its
+// line: consent and the device check carry over.
+async function moved(r) {
+  const { sig } = state.session;
+  replaceToken(state.session, r.token);
+  saveStage('waiting');
+  await optional(sig.request('checkin', { consent: true })).catch(() => {});
+  await optional(sig.request('device_check.result', state.devices)).catch(() => {});
 }
 
 function toWaiting() {
@@ -137,6 +152,7 @@ function toWaiting() {
     sig,
     onLeave: () => leave(),
     onEarly: (v) => { state.early = v; },
+    onMoved: (r) => moved(r).catch((e) => console.warn(e)),
     onCancelled: () => {
       saveStage('cancelled');
       sig.close();
@@ -144,6 +160,8 @@ function toWaiting() {
       show(simpleScreen('cancelled', 'wait.cancelled', 'rate.thanks'));
     },
   });
+  if (state.queue) el.renderQueue(state.queue);
+  for (const m of state.messages) el.addMessage(m);
   show(el);
 }
 

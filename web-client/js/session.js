@@ -6,8 +6,16 @@ import { initSwitch } from './i18n.js';
 import { Signaling } from './signaling.js';
 import { linkScreen, lostScreen, simpleScreen, loadingScreen, linkToken, joinErrorKind } from './screens.js';
 
-// start({needToken, onJoined, onRejoined}) → {sig, joined} or null when a screen was shown.
-export async function start({ needToken = true, onRejoined } = {}) {
+// start({needToken, cookie, onRejoined}) → {sig, joined} or null when a screen was shown.
+// cookie: a signed-in clinician or staff member (POST /api/login): `join` without a token, the
+// WebSocket upgrade carries the session cookie (docs/protocol.md, join).
+let pageReady = false;
+
+// Once per page, however many times the page connects (the console signs in again after an
+// idle logoff): the language switch and the page-wide listeners.
+export function initPage() {
+  if (pageReady) return;
+  pageReady = true;
   initSwitch();
   // A different link pasted into the same tab is a different visit: start afresh.
   window.addEventListener('hashchange', () => location.reload());
@@ -15,6 +23,10 @@ export async function start({ needToken = true, onRejoined } = {}) {
     // Nothing should fail silently into the console only.
     console.error(ev.reason);
   });
+}
+
+export async function start({ needToken = true, cookie = false, onRejoined } = {}) {
+  initPage();
   const token = linkToken();
   if (needToken && !token) {
     mount(linkScreen('missing'));
@@ -23,7 +35,7 @@ export async function start({ needToken = true, onRejoined } = {}) {
   mount(loadingScreen());
   const sig = new Signaling();
   (window.__anteroom ||= { pcs: [] }).sig = sig; // tests read the connection state here
-  const session = { sig, token, joined: null, restarted: false };
+  const session = { sig, token, cookie, joined: null, restarted: false };
   let overlay = null;
 
   sig.on('lost', ({ restart }) => {
@@ -58,17 +70,17 @@ export async function start({ needToken = true, onRejoined } = {}) {
 
   // After a reconnect: the same token again (the server keeps a patient's place while away).
   sig.onReconnect = async () => {
-    if (!session.token) return;
-    session.joined = await sig.request('join', { token: session.token });
+    if (!session.token && !session.cookie) return;
+    session.joined = await sig.request('join', session.token ? { token: session.token } : {});
     const restarted = session.restarted;
     session.restarted = false;
     if (onRejoined) await onRejoined(session.joined, { restarted });
   };
 
   await sig.connect();
-  if (!token) return session;
+  if (!token && !cookie) return session;
   try {
-    session.joined = await sig.request('join', { token });
+    session.joined = await sig.request('join', token ? { token } : {});
   } catch (e) {
     const kind = joinErrorKind(e);
     sig.close();
@@ -76,6 +88,15 @@ export async function start({ needToken = true, onRejoined } = {}) {
     return null;
   }
   return session;
+}
+
+// A new link for the same person (after a reschedule or a confirmed offer the server hands out
+// a token for the new appointment): kept for reconnects and put in the address bar, without
+// the hashchange that would reload the page, so a reload or a bookmark opens the new visit.
+export function replaceToken(session, token) {
+  if (!token) return;
+  session.token = token;
+  try { history.replaceState(null, '', `${location.pathname}${location.search}#t=${token}`); } catch { /* sandboxed */ }
 }
 
 // Requests a newer server may not know yet are best effort: unknown_type is not an error.

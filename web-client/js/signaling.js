@@ -1,7 +1,9 @@
 // The WebSocket signaling client (docs/protocol.md): requests with ids answered exactly once,
 // events dispatched by type, a heartbeat that notices dead mobile connections, and reconnect
 // with exponential backoff and jitter. After a reconnect the page's onReconnect hook runs
-// (it re-sends `join` with the same link token) before queued work resumes.
+// (it re-sends `join` with the same link token) before queued work resumes. Events this class
+// makes up itself (never sent by the server): connecting, open, lost, retry, rejoin_failed,
+// signed_out and '*'.
 
 export class SignalError extends Error {
   constructor(code, message) { super(message || code); this.code = code; }
@@ -140,6 +142,13 @@ export class Signaling {
     }
     this.pending.clear();
     if (this.closedByUs) return;
+    // 4001: a signed-in session ended (logout or idle logoff, after `session.expired`). A new
+    // connection would only be refused: the page asks the person to sign in again instead.
+    if (code === 4001) {
+      this.state = 'closed';
+      this.#emit('signed_out', { code });
+      return;
+    }
     // 1001 going away and 1012 service restart: the server itself restarted or drained.
     const restart = code === 1001 || code === 1012;
     this.#emit('lost', { code, restart, everOpened: this.everOpened });

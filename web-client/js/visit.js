@@ -19,7 +19,13 @@ function toggle(labelOn, labelOff, onChange, pressed = false) {
   return b;
 }
 
-export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
+// media.quality carries a 0..5 score (E-model); the badge shows it in three words.
+function verdictOf(score) {
+  if (typeof score !== 'number') return 'unknown';
+  return score >= 4 ? 'good' : score >= 3 ? 'fair' : 'poor';
+}
+
+export function visitScreen({ sig, media, role, selfId, appointmentId, onLeave, onEnded }) {
   const isClinician = role === 'clinician';
   const tiles = new Map(); // stream id → {el, video, participantId}
   const roles = new Map(); // participant id → role
@@ -108,9 +114,14 @@ export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
   const flipBtn = h('button', { type: 'button', hidden: true, t: 'visit.flip',
     onclick: async () => { await media.flipCamera(); selfView.srcObject = media.stream; } });
   cameraCount().then((n) => { flipBtn.hidden = n < 2; });
+  // Audio-only is the person's choice (stops their camera too) or the server's (their link
+  // cannot carry video: the server pauses what it sends them and resumes it by itself).
+  let chosenAudioOnly = false, serverAudioOnly = false;
+  const showAudioOnly = () => stage.classList.toggle('audio-only', chosenAudioOnly || serverAudioOnly);
   const audioOnlyBtn = toggle('visit.audio_only', 'visit.video_back', async (on) => {
+    chosenAudioOnly = on;
     await media.setAudioOnly(on);
-    stage.classList.toggle('audio-only', on);
+    showAudioOnly();
     camBtn.disabled = on;
   });
 
@@ -145,11 +156,32 @@ export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
     recordAsk.hidden = true;
     sig.request('recording.consent', { value: yes }).catch(() => {});
   }
+  // The clinician asks everyone (recording.request), agrees for themself, and starts once the
+  // server no longer answers consent_missing; a "no" from anyone ends the attempt.
+  let recordWanted = false;
+  const recFields = appointmentId ? { appointment_id: appointmentId } : {};
+  async function tryStart() {
+    if (!recordWanted) return;
+    try {
+      await sig.request('recording.start', recFields);
+      recordWanted = false;
+    } catch (e) {
+      if (e.code !== 'consent_missing') { recordWanted = false; recordBtn.set(false); announce(e.message); }
+    }
+  }
   const recordBtn = isClinician && toggle('cl.record', 'cl.record_stop', async (on) => {
     try {
-      await sig.request(on ? 'recording.start' : 'recording.stop', {});
-      if (on) tr(notice, 'cl.record_pending');
-    } catch { recordBtn.set(false); }
+      if (on) {
+        recordWanted = true;
+        await sig.request('recording.request', recFields);
+        await sig.request('recording.consent', { value: true });
+        tr(notice, 'cl.record_pending');
+        await tryStart();
+      } else {
+        recordWanted = false;
+        await sig.request('recording.stop', recFields);
+      }
+    } catch { recordWanted = false; recordBtn.set(false); }
   });
 
   const leaveBtn = h('button', { type: 'button', class: 'danger', t: 'visit.leave', onclick: () => { stop(); onLeave(); } });
@@ -173,22 +205,34 @@ export function visitScreen({ sig, media, role, selfId, onLeave, onEnded }) {
     sig.on('speaker.active', (m) => { activeSpeaker = m.participant_id; layout(); }),
     sig.on('media.audio_only', (m) => {
       if (m.participant_id && m.participant_id !== selfId) return;
-      audioOnlyBtn.set(!!m.value || m.value === undefined);
-      media.setAudioOnly(true);
-      stage.classList.add('audio-only');
-      tr(notice, 'visit.audio_only_auto');
+      serverAudioOnly = m.value !== false;
+      showAudioOnly();
+      tr(notice, serverAudioOnly ? 'visit.audio_only_auto' : 'visit.audio_only_auto_end');
     }),
-    sig.on('media.quality', (m) => { if (!m.participant_id || m.participant_id === selfId) showNet(m.verdict); }),
+    sig.on('media.quality', (m) => { if (m.participant_id === selfId) showNet(verdictOf(m.score)); }),
     sig.on('chat.message', (m) => {
-      if (m.participant_id === selfId) return;
-      addChat(m.role ? t(`visit.role.${m.role}`) : roleLabel(m.participant_id), m.text, false);
+      if (m.from === selfId) return;
+      addChat(m.role ? t(`visit.role.${m.role}`) : roleLabel(m.from), m.text, false);
       if (chat.hidden) announce(m.text);
     }),
-    sig.on('visit.muted', () => { muteBtn.set(true); media.setMuted(true); tr(notice, 'visit.muted_by'); }),
-    sig.on('recording.request', () => { if (!isClinician) { recordAsk.hidden = false; recordAsk.querySelector('button').focus(); } }),
+    sig.on('participant.muted', (m) => {
+      // Another participant's mute is theirs to show; ours mutes our track.
+      if (m.participant_id !== selfId || m.muted === false || m.by === selfId) return;
+      if ((m.kind || 'audio') === 'audio') { muteBtn.set(true); media.setMuted(true); }
+      tr(notice, 'visit.muted_by');
+    }),
+    sig.on('recording.consent_requested', () => {
+      if (!isClinician) { recordAsk.hidden = false; recordAsk.querySelector('button').focus(); }
+    }),
+    sig.on('recording.consent_changed', (m) => {
+      if (!isClinician) return;
+      if (m.value) { tryStart(); return; }
+      if (recordWanted) { recordWanted = false; recordBtn.set(false); }
+      tr(notice, 'cl.record_declined');
+    }),
     sig.on('recording.state', (m) => {
-      recBadge.hidden = !m.active;
-      if (isClinician) { recordBtn.set(!!m.active); if (m.declined) tr(notice, 'cl.record_declined'); }
+      recBadge.hidden = !m.recording;
+      if (isClinician) recordBtn.set(!!m.recording || recordWanted);
     }),
     sig.on('visit.ended', () => { stop(); onEnded(); }),
     sig.on('removed', () => { stop(); onEnded(); }),

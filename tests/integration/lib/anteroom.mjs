@@ -92,8 +92,11 @@ export class Anteroom {
 
   // Starts with the demo clinic seeded (--demo with this test's own config) and parses the
   // printed links: server.links.{patient,clinician,interpreter,caregiver} = {url, token}.
+  // The demo's waiting patient (anteroom-peer, [demo] peer) is off unless extra.demo turns it
+  // on: tests bring their own participants and count the line.
   static async startDemo(extra = {}) {
-    const server = await Anteroom.start(extra, { args: ['--demo'] });
+    const withDefaults = { ...extra, demo: { peer: 'false', ...(extra.demo || {}) } };
+    const server = await Anteroom.start(withDefaults, { args: ['--demo'] });
     const deadline = Date.now() + 10000;
     while (!server.stdout.includes('Stop with Ctrl-C') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));

@@ -20,7 +20,8 @@ export const DESKTOP = { width: 1280, height: 800 };
 // (without --demo, which would reseed), as a server restart in production.
 // signaling: extra [signaling] keys, e.g. a short grace_seconds where every screen must start
 // from a fresh patient (a patient who dropped keeps their place for the grace period).
-export async function startDemo({ signaling = {} } = {}) {
+// scheduling: extra [scheduling] keys (offers to the waiting list).
+export async function startDemo({ signaling = {}, scheduling = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'anteroom-web-'));
   const port = await freePort();
   const configPath = join(dir, 'anteroom.conf');
@@ -31,8 +32,9 @@ export async function startDemo({ signaling = {} } = {}) {
     // Screenshots open many windows on one link in a row; the per-link cap is the identity
     // tests' business.
     signaling: { max_connections_per_token: 50, ...signaling },
+    ...(scheduling ? { scheduling } : {}),
   }));
-  const demo = { dir, port, url: `https://127.0.0.1:${port}`, log: '', links: {} };
+  const demo = { dir, port, url: `https://127.0.0.1:${port}`, wsUrl: `wss://127.0.0.1:${port}/ws`, log: '', links: {} };
 
   function launch(args) {
     const p = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -56,8 +56,9 @@ export class WrtcPeer {
     };
   }
 
-  // Offer/answer and trickle over the client; mungeOffer may alter the SDP the server sees.
-  async connect(client, purpose = 'device_check', mungeOffer = (s) => s) {
+  // Offer/answer and trickle over the client; mungeOffer may alter the SDP the server sees;
+  // fields are added to media.offer (a clinician's appointment_id).
+  async connect(client, purpose = 'device_check', mungeOffer = (s) => s, fields = {}) {
     this.pc.onicecandidate = ({ candidate }) => {
       client.request('media.candidate', candidate ? { candidate: candidate.candidate, mid: candidate.sdpMid } : { candidate: '' }).catch(() => {});
     };
@@ -69,7 +70,7 @@ export class WrtcPeer {
     });
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
-    const answer = await client.request('media.offer', { purpose, sdp: mungeOffer(offer.sdp) }, 10000);
+    const answer = await client.request('media.offer', { ...fields, purpose, sdp: mungeOffer(offer.sdp) }, 10000);
     if (answer.type !== 'media.answer') throw new Error(`media.offer: ${JSON.stringify(answer)}`);
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     return answer;
