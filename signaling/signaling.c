@@ -72,6 +72,12 @@ ar_signaling_enter_visit(ArSignaling *s, ArSession *se, const char *appointment_
 void
 ar_signaling_participant_gone(ArSignaling *s, ArSession *se, const char *why)
 {
+  /* The session may outlive its participant (`leave`, visit.remove, visit.end close the
+   * connection later) and on_close skips sessions no longer joined: so every table that keeps
+   * the session for its participant lets go of it here, while it is still joined and its
+   * participant id still valid. (The waiting room kept a freed session otherwise.) */
+  ar_signaling_scheduler_presence(s, se, FALSE);
+  ar_lobby_session_closed(s, se);
   ar_signaling_media_session_closed(s, se);
   if (se->appointment_id) {
     ar_roster_remove(s->roster, se->appointment_id, se);

@@ -134,6 +134,10 @@ on_state(ArTransport *t, ArTransportState s, const char *detail, gpointer user_d
     start_stats(p);
   } else if (s >= AR_TRANSPORT_FAILED) {
     stop_stats(p);
+    /* Terminal: a participant parked for its grace period must not keep the others' slots
+     * from whoever joins meanwhile (the same person rejoining is a new participant). */
+    if (t == p->transport)
+      ar_room_router_transport_ended(p->room->router, p->peer);
   }
 }
 

@@ -481,6 +481,19 @@ ar_room_router_replace_transport(ArRoomRouter *rr, ArRoomPeer *peer, ArTransport
   rearm(rr);
 }
 
+/* A failed or closed transport is terminal (transport.h): nothing the peer published arrives
+ * again and nothing sent to it is received, yet the participant may stay for the grace period.
+ * Its slots in the others must not wait for it: the same person rejoining comes back as a new
+ * participant (or a reload brings a new offer) and must get them now. */
+void
+ar_room_router_transport_ended(ArRoomRouter *rr, ArRoomPeer *peer)
+{
+  free_slots_showing(rr, peer); /* released and told, not held */
+  clear_peer_media(rr, peer);
+  assign_slots(rr); /* the freed slots go to waiting publishers: subscribe asks a keyframe */
+  drain(rr);
+}
+
 void
 ar_room_router_set_muted(ArRoomRouter *rr, ArRoomPeer *peer, gboolean muted)
 {

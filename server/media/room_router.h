@@ -36,6 +36,11 @@ void ar_room_router_set_echo(ArRoomRouter *rr, ArRoomPeer *peer, gboolean echo);
  * which the caller frees afterwards. Its router participant, and with it the receive slots of
  * the others showing its tracks, stay; the next configure re-declares its tracks. */
 void ar_room_router_replace_transport(ArRoomRouter *rr, ArRoomPeer *peer, ArTransport *t);
+/* The peer's transport failed or was closed: its tracks leave the router, the others' slots
+ * showing them are freed (media.slot with a null publisher, or at once the next publisher
+ * waiting for a slot, with a keyframe request), and its own slots are emptied. The peer keeps
+ * its router place; a new offer (a reload's new transport) declares its tracks again. */
+void ar_room_router_transport_ended(ArRoomRouter *rr, ArRoomPeer *peer);
 /* Server-enforced mute: the peer's audio tracks are not forwarded (nor recorded, nor counted
  * for the active speaker) until unmuted; it survives renegotiation and reloads. */
 void ar_room_router_set_muted(ArRoomRouter *rr, ArRoomPeer *peer, gboolean muted);

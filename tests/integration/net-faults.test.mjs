@@ -17,18 +17,26 @@ import { parsePrometheus } from './lib/prometheus.mjs';
 
 const OUTAGE_S = Number(process.env.AR_OUTAGE_SECONDS || 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let server, relay, far, near, farWs, nearWs;
+let server, relay, far, near, farWs, nearWs, farId;
 const figures = [];
+// What each of the other participant's m-lines shows (media.slot: mid -> participant id).
+const nearSlots = {};
 
 before(async () => {
   server = await Anteroom.startDemo();
   relay = new UdpRelay();
   await relay.start();
   farWs = new SignalingClient(server.wsUrl); await farWs.opened;
-  assert.equal((await farWs.request('join', { token: server.links.patient.token })).type, 'joined');
+  const j = await farWs.request('join', { token: server.links.patient.token });
+  assert.equal(j.type, 'joined');
+  farId = j.participant_id;
   far = new RelayedPeer(relay, { slots: 1 });
   await far.connect(farWs, 'visit');
   nearWs = new SignalingClient(server.wsUrl); await nearWs.opened;
+  nearWs.ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    if (m.type === 'media.slot') nearSlots[m.mid] = m.participant_id;
+  });
   assert.equal((await nearWs.request('join', { token: server.links.interpreter.token })).type, 'joined');
   near = new WrtcPeer({ slots: 1 });
   await near.connect(nearWs, 'visit');
@@ -71,7 +79,9 @@ async function under(fault, ms) {
 async function rejoin() {
   far.close(); farWs.ws.terminate();
   farWs = new SignalingClient(server.wsUrl); await farWs.opened;
-  assert.equal((await farWs.request('join', { token: server.links.patient.token })).type, 'joined');
+  const j = await farWs.request('join', { token: server.links.patient.token });
+  assert.equal(j.type, 'joined');
+  farId = j.participant_id;
   far = new RelayedPeer(relay, { slots: 1 });
   await far.connect(farWs, 'visit');
 }
@@ -134,6 +144,7 @@ async function flowingOn(i, n = 10, timeoutMs = 15000) {
 }
 
 let otherSeesRejoined = null; // ms after the network returned, or null
+let oldFarId = null, slotsAfter = null; // the participant before the rejoin; near's slots after
 test(`a ${OUTAGE_S} s outage: the visit recovers`, { timeout: (OUTAGE_S + 60) * 1000 }, async () => {
   const states = [];
   const onState = (d) => { const m = JSON.parse(d.toString()); if (m.type === 'media.state') states.push(m.state); };
@@ -154,11 +165,13 @@ test(`a ${OUTAGE_S} s outage: the visit recovers`, { timeout: (OUTAGE_S + 60) * 
     // which anteroom treats as final: the client does what the web client does on "failed",
     // a new connection joined with the same link.
     farWs.ws.off('message', onState);
+    oldFarId = farId;
     await rejoin();
     const r = await flowingOn(0);
     rec = r === null ? null : Date.now() - t0;
     const o = await flowingOn(1, 10, 15000);
     otherSeesRejoined = o === null ? null : Date.now() - t0;
+    slotsAfter = { ...nearSlots };
     how = 'the client rejoined with its link on "failed" (new WebSocket, new peer connection)';
   }
   farWs.ws.off('message', onState);
@@ -167,12 +180,21 @@ test(`a ${OUTAGE_S} s outage: the visit recovers`, { timeout: (OUTAGE_S + 60) * 
   assert.ok(rec !== null, `no recovery after the outage (${how})`);
 });
 
-// Intermittent before the identity merge (3 of 6 runs failed), passing since: after a rejoin
-// the other participant's receive slot went to the newcomer (its media.slot events said so)
-// but it decoded nothing from it within 15 s (tests/RESULTS-reliability.md). Marked todo so
-// make check reports a failure without failing; drop the mark once it has passed repeatedly.
-test('after the outage the other participant sees the rejoined one again', { todo: 'nothing decoded after a receive slot changes publisher' }, () => {
+// After the rejoin the other participant must see the newcomer: its only receive slot showed
+// the old participant, parked for the grace period with a failed transport. A failed transport
+// now gives up its slots at once (server/media/room_router.c), so the newcomer takes the slot
+// with a keyframe request. Before that fix it got the slot only if the old one had not held it
+// (3 of 6 runs failed, tests/RESULTS-reliability.md).
+// Decoding alone does not prove it: the other participant also receives on its own sendrecv
+// m-line, so it has two video slots and the newcomer could take the second while the first
+// still waits for the old participant. What its m-lines show says whether the slot was freed.
+test('after the outage the other participant sees the rejoined one again', () => {
   assert.ok(otherSeesRejoined !== null, 'the other participant decoded nothing from the rejoined one within 15 s');
+  if (oldFarId === null) return; // no rejoin: the same participant recovered (short outage)
+  const shown = Object.values(slotsAfter);
+  figures.push(`after the rejoin the other participant's m-lines show ${JSON.stringify(slotsAfter)} (old ${oldFarId}, new ${farId})`);
+  assert.ok(!shown.includes(oldFarId), `a slot still shows the participant whose transport failed: ${JSON.stringify(slotsAfter)}`);
+  assert.ok(shown.includes(farId), `no slot shows the rejoined participant: ${JSON.stringify(slotsAfter)}`);
 });
 
 // The server follows a client whose NAT changed its port (server/media/ice.c, NAT rebinding):
