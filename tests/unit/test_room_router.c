@@ -167,7 +167,7 @@ test_failed_transport_gives_up_slots(void)
   Fixture f = {.worker = ar_worker_pool_get(pool, 0),
                .loop = g_main_loop_new(NULL, FALSE),
                .slots = g_ptr_array_new_with_free_func(g_free)};
-  f.mc = ar_media_context_new(f.worker, dtls, FP, &ice, 64);
+  f.mc = ar_media_context_new(f.worker, dtls, FP, &ice, FALSE, 64);
   ar_worker_post(f.worker, run_on_worker, &f, NULL);
   g_main_loop_run(f.loop);
   g_main_loop_unref(f.loop);
