@@ -20,10 +20,10 @@ typedef struct ArStore ArStore;
 /* Opens (creating if needed) and migrates to the newest schema version. ":memory:" works. */
 ArStore *ar_store_open(const char *path, GError **error);
 void ar_store_close(ArStore *store);
-/* Makes every commit so far durable against power loss (the WAL fsynced, by a passive
- * checkpoint); a no-op when nothing changed. A timer on the opening thread's main context calls
- * it every second: commits themselves only reach the WAL (synchronous=NORMAL), which is
- * enough to survive a crash of the process. */
+/* Makes every commit so far durable against power loss now (the WAL fsynced, by a passive
+ * checkpoint on this connection); a no-op when nothing changed. The store's syncer thread does
+ * the same every second on its own connection, off the main loop: commits themselves only reach
+ * the WAL (synchronous=NORMAL), which is enough to survive a crash of the process. */
 gboolean ar_store_sync(ArStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArStore, ar_store_close)
 
