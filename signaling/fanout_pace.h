@@ -6,9 +6,9 @@
 #include <glib.h>
 
 typedef struct {
-  gint64 min_gap_us;  /* flushes start at least this far apart (under load) */
-  gint64 max_gap_us;  /* ... and never further apart than this once something is dirty */
-  guint duty_factor;  /* a flush that took C µs is followed by at least C × factor of rest */
+  gint64 min_gap_us;    /* flushes start at least this far apart (under load) */
+  gint64 max_gap_us;    /* ... and never further apart than this once something is dirty */
+  guint duty_factor;    /* a flush that took C µs is followed by at least C × factor of rest */
   gint64 last_start_us; /* 0: never flushed */
   gint64 last_cost_us;
 } ArFanoutPace;

@@ -63,8 +63,8 @@ schedule_flush(gpointer user_data)
   gint64 delay_us = ar_fanout_pace_delay_us(&lb->pace, g_get_monotonic_time());
   /* A timeout, not an idle: at default priority it runs beside busy sockets instead of
    * waiting for a quiet loop that 10,000 connections may never give it. */
-  lb->flush_source = g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((delay_us + 999) / 1000),
-                                        on_flush, lb, NULL);
+  lb->flush_source =
+      g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((delay_us + 999) / 1000), on_flush, lb, NULL);
 }
 
 ArLobby *

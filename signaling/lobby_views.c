@@ -148,10 +148,10 @@ send_queue_update(ArLobby *lb, ArSession *se, const ArWaitingEntry *e)
                    (gint64)e->estimate.eta, (gint64)e->estimate.eta_low,
                    (gint64)e->estimate.eta_high, (late + 59) / 60);
   else
-    n = g_snprintf(buf, sizeof buf,
-                   "{\"type\":\"queue.update\",\"state\":\"%s\",\"running_late_min\":%" G_GINT64_FORMAT
-                   "}",
-                   ar_waiting_room_state_name(e->state), (late + 59) / 60);
+    n = g_snprintf(
+        buf, sizeof buf,
+        "{\"type\":\"queue.update\",\"state\":\"%s\",\"running_late_min\":%" G_GINT64_FORMAT "}",
+        ar_waiting_room_state_name(e->state), (late + 59) / 60);
   ar_ws_conn_send(se->conn, buf, MIN(n, (int)sizeof buf - 1));
 }
 
