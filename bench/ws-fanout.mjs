@@ -21,6 +21,14 @@ import { SignalingClient } from '../tests/integration/lib/ws.mjs';
 
 const now = () => performance.timeOrigin + performance.now(); // ms, comparable across processes
 
+// The server's CPU time so far (user + system, ms), from /proc: on a shared 2-core machine the
+// latency figures carry everyone's load, the server's own CPU per phase does not.
+const cpuMs = async (pid) => {
+  const f = (await import('node:fs')).readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(v[11]) + Number(v[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+};
+
 const quantile = (xs, q) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -113,12 +121,14 @@ async function parent() {
     const tokens = Array.from({ length: N }, (_, i) =>
       mintToken(stateDir(server), 'patient', `ap_fan_${String(i + 1).padStart(5, '0')}`, 'pat_demo00', 4 * 3600));
     const t0 = Date.now();
+    const cpu0 = await cpuMs(server.proc.pid);
     for (let k = 0; k < PROCS; k++) kids.push(fork(fileURLToPath(import.meta.url), ['--child']));
     const shares = kids.map((_, k) => tokens.filter((_, i) => i % PROCS === k));
     const conns = await Promise.all(kids.map((p, k) => ask(p, {
       cmd: 'connect', url: server.wsUrl, tokens: shares[k], concurrency: 64, checkin: CHECKIN }, 'connected')));
     const connected = conns.reduce((a, c) => a + c.n, 0);
     const setupS = (Date.now() - t0) / 1000;
+    const cpuSetup = (await cpuMs(server.proc.pid)) - cpu0;
     process.stderr.write(`ws-fanout: ${connected}/${N} patients joined${CHECKIN ? ' and checked in' : ''} in ${setupS.toFixed(1)} s\n`);
     // The first in line gets ready (device check reported) and is admitted.
     const first = await joined(server, 'patient', 'ap_fan_00000', 'pat_demo00');
@@ -127,16 +137,21 @@ async function parent() {
     await first.request('device_check.result', { camera: true, microphone: true, speaker: true }, 60000);
     await new Promise((r) => setTimeout(r, 2000)); // let the updates those caused drain
     await Promise.all(kids.map((p) => ask(p, { cmd: 'arm' }, 'armed')));
+    const cpuAdmit = await cpuMs(server.proc.pid);
     const tAdmit = now();
     const r = await cl.request('lobby.admit', { appointment_id: 'ap_fan_00000' }, 60000);
     if (r.type === 'error') throw new Error(`lobby.admit: ${JSON.stringify(r)}`);
     const res = await Promise.all(kids.map((p) => ask(p, { cmd: 'collect', timeoutMs: 60000 }, 'times')));
+    const cpuFanout = (await cpuMs(server.proc.pid)) - cpuAdmit;
     const lat = res.flatMap((x) => x.times.map((tt) => tt - tAdmit));
     const missing = res.reduce((a, x) => a + x.missing, 0);
     const out = {
       clients: N, connected, checked_in: CHECKIN, processes: PROCS, setup_s: setupS, received: lat.length, missing,
       ws_fanout_p50_ms: quantile(lat, 0.5), ws_fanout_p99_ms: quantile(lat, 0.99),
       ws_fanout_max_ms: lat.length ? Math.max(...lat) : null,
+      // Server CPU for the joins (and check-ins), and from lobby.admit until every update
+      // arrived (includes up to 20 ms of the collector's polling, and the idle loop's ticks).
+      server_cpu_setup_ms: cpuSetup, server_cpu_fanout_ms: cpuFanout,
       server_rss_kib: Number((await import('node:fs')).readFileSync(`/proc/${server.proc.pid}/status`, 'utf8')
         .match(/VmRSS:\s+(\d+)/)[1]),
     };

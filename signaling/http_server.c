@@ -587,6 +587,18 @@ bad_address:
   return FALSE;
 }
 
+/* No per-connection validity timer (lws's default pings after 300 s and hangs up at 310 s).
+ * lws keeps every timer of the loop in one sorted list and lws_dll2_add_sorted walks it on each
+ * insertion: with a validity timer per WebSocket, each accept (and each handshake timeout)
+ * walked all 10,000 waiting patients' timers, the top user-space symbol of the server's profile
+ * during the fan-out bench. Dead peers are found by TCP keepalive instead (KEEPALIVE_* below),
+ * which costs the loop nothing; live clients ping at the application level (protocol.md). */
+static const lws_retry_bo_t no_validity_timer = {.secs_since_valid_ping = 0,
+                                                 .secs_since_valid_hangup = 0};
+#define KEEPALIVE_IDLE_S 60
+#define KEEPALIVE_PROBES 5
+#define KEEPALIVE_INTERVAL_S 10
+
 gboolean
 ar_http_server_start(ArHttpServer *s, GMainLoop *loop, GError **error)
 {
@@ -604,6 +616,9 @@ ar_http_server_start(ArHttpServer *s, GMainLoop *loop, GError **error)
   info.foreign_loops = foreign_loops;
   info.user = s;
   info.count_threads = 1;
+  info.ka_time = KEEPALIVE_IDLE_S;
+  info.ka_probes = KEEPALIVE_PROBES;
+  info.ka_interval = KEEPALIVE_INTERVAL_S;
   s->context = lws_create_context(&info);
   if (!s->context) {
     g_set_error(error, AR_HTTP_ERROR, AR_HTTP_ERROR_INIT,
@@ -627,6 +642,7 @@ ar_http_server_start(ArHttpServer *s, GMainLoop *loop, GError **error)
                          SSL_OP_NO_COMPRESSION;
   info.alpn = "http/1.1";
   info.vhost_name = "anteroom";
+  info.retry_and_idle_policy = &no_validity_timer;
   s->vhost = lws_create_vhost(s->context, &info);
   if (!s->vhost) {
     g_set_error(error, AR_HTTP_ERROR, AR_HTTP_ERROR_TLS,

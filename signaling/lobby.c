@@ -41,6 +41,32 @@ on_tick(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The waiting room's deferred flush: one queue-model pass per dirty line, then the
+ * notifications (ar_lobby_on_change), paced so a burst of changes costs one pass. */
+static gboolean
+on_flush(gpointer user_data)
+{
+  ArLobby *lb = user_data;
+  lb->flush_source = 0; /* a change made while flushing arms the next one */
+  gint64 start = g_get_monotonic_time();
+  ar_waiting_room_flush(lb->wr, ar_lobby_now());
+  ar_fanout_pace_done(&lb->pace, start, g_get_monotonic_time());
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_flush(gpointer user_data)
+{
+  ArLobby *lb = user_data;
+  if (lb->flush_source)
+    return;
+  gint64 delay_us = ar_fanout_pace_delay_us(&lb->pace, g_get_monotonic_time());
+  /* A timeout, not an idle: at default priority it runs beside busy sockets instead of
+   * waiting for a quiet loop that 10,000 connections may never give it. */
+  lb->flush_source =
+      g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((delay_us + 999) / 1000), on_flush, lb, NULL);
+}
+
 ArLobby *
 ar_lobby_new(ArSignaling *s, gint64 grace_s)
 {
@@ -53,6 +79,8 @@ ar_lobby_new(ArSignaling *s, gint64 grace_s)
   lb->guests = g_hash_table_new(g_str_hash, g_str_equal);
   lb->let_in = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   lb->wr = ar_waiting_room_new(s->store, grace_s, ar_lobby_on_change, lb);
+  ar_fanout_pace_init(&lb->pace);
+  ar_waiting_room_defer_updates(lb->wr, schedule_flush, lb);
   g_autoptr(GError) error = NULL;
   if (!ar_waiting_room_load(lb->wr, ar_lobby_now(), &error))
     g_warning("waiting room not loaded: %s", error->message);
@@ -67,6 +95,8 @@ ar_lobby_free(ArLobby *lb)
     return;
   if (lb->timer)
     g_source_remove(lb->timer);
+  if (lb->flush_source)
+    g_source_remove(lb->flush_source);
   ar_waiting_room_free(lb->wr);
   g_hash_table_unref(lb->patients);
   g_hash_table_unref(lb->subscribers);

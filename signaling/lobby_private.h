@@ -4,6 +4,7 @@
  * and staff's lobby messages), lobby_walkin.c (adding a walk-in). Not for use outside
  * signaling/. */
 #pragma once
+#include "fanout_pace.h"
 #include "scheduler.h"
 #include "signaling_private.h"
 #include "waiting_room.h"
@@ -19,6 +20,8 @@ struct ArLobby {
   GHashTable *guests;      /* participant id -> ArSession*: guests held in the waiting room */
   GHashTable *let_in;      /* participant ids of guests admitted */
   guint timer;
+  guint flush_source; /* the armed deferred flush of the waiting room, 0 when none */
+  ArFanoutPace pace;  /* when it may run (fanout_pace.h) */
 };
 
 /* Wall-clock unix seconds: the waiting room compares with scheduled appointment times. */

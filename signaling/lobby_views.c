@@ -3,6 +3,7 @@
  * whoever should see them. Patient labels ("Maria L.") are built here for the clinic's screen
  * and never logged. */
 #include "lobby_private.h"
+#include "ws_conn.h"
 
 void
 ar_lobby_add_int(JsonBuilder *b, const char *name, gint64 v)
@@ -127,15 +128,31 @@ send_lobby_update(ArLobby *lb, ArSession *se, const ArWaitingEntry *e, gboolean 
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
+/* queue.update goes to every patient whose place moved, 10,000 of them after one admit: it is
+ * printed straight into one buffer (every value is a number or a fixed state name, nothing to
+ * escape) instead of going through a JsonBuilder and a generator per recipient. */
 static void
 send_queue_update(ArLobby *lb, ArSession *se, const ArWaitingEntry *e)
 {
-  JsonBuilder *b = ar_protocol_begin("queue.update", 0);
-  ar_lobby_add_str(b, "state", ar_waiting_room_state_name(e->state));
-  add_estimate(b, e);
+  if (!se->conn)
+    return; /* parked (resume.c): the welcome after a resume brings it up to date */
   gint64 late = ar_waiting_room_running_late(lb->wr, e->practitioner_id);
-  ar_lobby_add_int(b, "running_late_min", (late + 59) / 60);
-  ar_signaling_send(se, ar_protocol_finish(b));
+  char buf[256];
+  int n;
+  if (e->estimate.in_line)
+    n = g_snprintf(buf, sizeof buf,
+                   "{\"type\":\"queue.update\",\"state\":\"%s\",\"position\":%" G_GINT64_FORMAT
+                   ",\"eta\":%" G_GINT64_FORMAT ",\"eta_low\":%" G_GINT64_FORMAT
+                   ",\"eta_high\":%" G_GINT64_FORMAT ",\"running_late_min\":%" G_GINT64_FORMAT "}",
+                   ar_waiting_room_state_name(e->state), (gint64)e->estimate.position,
+                   (gint64)e->estimate.eta, (gint64)e->estimate.eta_low,
+                   (gint64)e->estimate.eta_high, (late + 59) / 60);
+  else
+    n = g_snprintf(
+        buf, sizeof buf,
+        "{\"type\":\"queue.update\",\"state\":\"%s\",\"running_late_min\":%" G_GINT64_FORMAT "}",
+        ar_waiting_room_state_name(e->state), (late + 59) / 60);
+  ar_ws_conn_send(se->conn, buf, MIN(n, (int)sizeof buf - 1));
 }
 
 /* The waiting room's notifications, carried to whoever should see them. */

@@ -20,6 +20,11 @@ typedef struct ArStore ArStore;
 /* Opens (creating if needed) and migrates to the newest schema version. ":memory:" works. */
 ArStore *ar_store_open(const char *path, GError **error);
 void ar_store_close(ArStore *store);
+/* Makes every commit so far durable against power loss now (the WAL fsynced, by a passive
+ * checkpoint on this connection); a no-op when nothing changed. The store's syncer thread does
+ * the same every second on its own connection, off the main loop: commits themselves only reach
+ * the WAL (synchronous=NORMAL), which is enough to survive a crash of the process. */
+gboolean ar_store_sync(ArStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArStore, ar_store_close)
 
 sqlite3 *ar_store_db(ArStore *store);

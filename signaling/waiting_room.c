@@ -126,14 +126,15 @@ ar_wr_line_input(ArWaitingRoom *wr, Line *l, guint extra)
   return apps;
 }
 
-/* Runs the queue model over one line and tells the callback about every entry whose view
- * changed; `forced` (may be NULL) gets `forced_changes` whatever the model says, and with
- * `everyone` every present patient is told (the periodic refresh). */
-void
-ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *forced,
-                guint forced_changes, gboolean everyone)
+/* The queue model over one line, now: every entry whose estimate moved (or that is owed a
+ * change) is told once. Ready patients get their first shown estimate saved here, since only
+ * the model's pass knows it. */
+static void
+recompute_now(ArWaitingRoom *wr, Line *l, gint64 now, gboolean everyone)
 {
   guint n = l->entries->len;
+  everyone = everyone || l->dirty_everyone;
+  l->dirty = l->dirty_everyone = FALSE;
   g_autofree ArQueueAppointment *apps = ar_wr_line_input(wr, l, 0);
   ArQueueInput in = {apps, n, (const ArDurationStats *)(void *)wr->durations->data,
                      wr->durations->len, l->announced_late_s};
@@ -144,19 +145,82 @@ ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *fo
   l->running_late_s = res.running_late_s;
   for (guint i = 0; i < n; i++) {
     ArWaitingEntry *e = g_ptr_array_index(l->entries, i);
-    guint changes = 0;
+    guint changes = e->pending_changes;
+    e->pending_changes = 0;
     if (memcmp(&e->estimate, &res.estimates[i], sizeof e->estimate) != 0 ||
         (late_changed && ar_wr_is_present(e->state)))
       changes |= AR_WAITING_CHANGED_LOBBY | AR_WAITING_CHANGED_QUEUE;
     if (everyone && ar_wr_is_present(e->state))
       changes |= AR_WAITING_CHANGED_LOBBY | AR_WAITING_CHANGED_QUEUE;
-    if (e == forced)
-      changes |= forced_changes;
     e->estimate = res.estimates[i];
+    /* The first estimate a ready patient sees is the one to score: save it once known. */
+    if (e->state == AR_QUEUE_STATE_READY && e->shown.eta == 0 && e->estimate.in_line) {
+      e->shown = e->estimate;
+      g_autoptr(GError) error = NULL;
+      if (!ar_wr_persist(wr, e, now, &error))
+        g_warning("waiting room: saving the shown estimate: %s", error->message);
+    }
     if (changes && wr->notify)
       wr->notify(e, changes, wr->user_data);
   }
   ar_queue_model_result_clear(&res);
+}
+
+void
+ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *forced,
+                guint forced_changes, gboolean everyone)
+{
+  if (forced)
+    ((ArWaitingEntry *)forced)->pending_changes |= forced_changes;
+  if (!wr->schedule || (forced && forced->transferred_from)) {
+    recompute_now(wr, l, now, everyone);
+    return;
+  }
+  l->dirty = TRUE;
+  l->dirty_everyone = l->dirty_everyone || everyone;
+  if (!wr->flush_owed) {
+    wr->flush_owed = TRUE;
+    wr->schedule(wr->schedule_data);
+  }
+}
+
+void
+ar_waiting_room_defer_updates(ArWaitingRoom *wr, ArWaitingSchedule schedule, gpointer user_data)
+{
+  wr->schedule = schedule;
+  wr->schedule_data = user_data;
+}
+
+guint
+ar_waiting_room_flush(ArWaitingRoom *wr, gint64 now)
+{
+  /* Cleared first: a notification that changes an entry again (a send that fails and drops
+   * the connection) marks its line dirty for the next flush instead of being lost. */
+  wr->flush_owed = FALSE;
+  guint done = 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, wr->lines);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    Line *l = v;
+    if (!l->dirty)
+      continue;
+    recompute_now(wr, l, now, FALSE);
+    done++;
+  }
+  return done;
+}
+
+gboolean
+ar_waiting_room_dirty(const ArWaitingRoom *wr)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, wr->lines);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    if (((Line *)v)->dirty)
+      return TRUE;
+  return FALSE;
 }
 
 ArWaitingRoom *
@@ -258,12 +322,6 @@ ar_wr_commit(ArWaitingRoom *wr, ArWaitingEntry *e, const ArWaitingEntry *before,
   }
   ar_wr_recompute(wr, ar_wr_line_for(wr, e->practitioner_id), now, e,
                   AR_WAITING_CHANGED_LOBBY | AR_WAITING_CHANGED_QUEUE, FALSE);
-  /* The first estimate a ready patient sees is the one to score: save it once known. */
-  if (e->state == AR_QUEUE_STATE_READY && e->shown.eta == 0 && e->estimate.in_line) {
-    e->shown = e->estimate;
-    if (!ar_wr_persist(wr, e, now, &local))
-      g_warning("waiting room: saving the shown estimate: %s", local->message);
-  }
   return TRUE;
 }
 

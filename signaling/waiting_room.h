@@ -48,6 +48,7 @@ typedef struct {
   ArQueueEstimate estimate; /* latest */
   ArQueueEstimate shown;    /* the first estimate once ready: scored against the start */
   char *transferred_from;   /* set only during the notification of a transfer */
+  guint pending_changes;    /* AR_WAITING_CHANGED_* owed to it by the next deferred flush */
 } ArWaitingEntry;
 
 /* What changed about an entry, for the notify callback. */
@@ -65,6 +66,21 @@ ArWaitingRoom *ar_waiting_room_new(ArStore *store, gint64 grace_s, ArWaitingNoti
                                    gpointer user_data);
 void ar_waiting_room_free(ArWaitingRoom *wr);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArWaitingRoom, ar_waiting_room_free)
+
+/* Deferred updates (the server's mode; without this call every change recomputes its line and
+ * notifies at once, as the unit tests drive it). After this, a change only marks its line
+ * dirty and remembers what it owes the changed entry; `schedule` is called once when the first
+ * line turns dirty after a flush, and the caller then runs ar_waiting_room_flush from its main
+ * loop (soon: fanout_pace.h decides when). A transfer still notifies at once: both lobbies must
+ * see it while the entry names its old clinician. */
+typedef void (*ArWaitingSchedule)(gpointer user_data);
+void ar_waiting_room_defer_updates(ArWaitingRoom *wr, ArWaitingSchedule schedule,
+                                   gpointer user_data);
+/* Recomputes every dirty line once and notifies each entry whose view changed (or that a
+ * change was owed to). Returns how many lines it recomputed. */
+guint ar_waiting_room_flush(ArWaitingRoom *wr, gint64 now);
+/* Whether a flush is owed (some line is dirty). */
+gboolean ar_waiting_room_dirty(const ArWaitingRoom *wr);
 
 /* Loads today's appointments and their saved states. Patients who were present when the server
  * stopped come back AWAY with a fresh grace period: their connections went with the process. */

@@ -10,6 +10,8 @@ typedef struct {
   GPtrArray *entries; /* ArWaitingEntry*, borrowed from wr->entries, by scheduled start */
   gint64 announced_late_s;
   gint64 running_late_s;
+  gboolean dirty;          /* deferred mode: recompute at the next flush */
+  gboolean dirty_everyone; /* ... and tell every present patient (the periodic refresh) */
 } Line;
 
 struct ArWaitingRoom {
@@ -23,6 +25,9 @@ struct ArWaitingRoom {
   GArray *durations; /* ArDurationStats, parallel to type_names */
   ArQueueErrorStats errors;
   gint64 last_refresh;
+  ArWaitingSchedule schedule; /* deferred mode when set (ar_waiting_room_defer_updates) */
+  gpointer schedule_data;
+  gboolean flush_owed; /* schedule was called and the flush has not run yet */
 };
 
 gboolean ar_wr_is_present(ArQueueState st);
@@ -38,7 +43,8 @@ void ar_wr_line_add(ArWaitingRoom *wr, ArWaitingEntry *e);
 ArQueueAppointment *ar_wr_line_input(ArWaitingRoom *wr, Line *l, guint extra);
 /* Runs the queue model over one line and tells the callback about every entry whose view
  * changed; `forced` (may be NULL) gets `forced_changes` whatever the model says, and with
- * `everyone` every present patient is told (the periodic refresh). */
+ * `everyone` every present patient is told (the periodic refresh). In deferred mode this only
+ * marks the line dirty and owes `forced` its changes; the next flush does the rest. */
 void ar_wr_recompute(ArWaitingRoom *wr, Line *l, gint64 now, const ArWaitingEntry *forced,
                      guint forced_changes, gboolean everyone);
 void ar_wr_recompute_all(ArWaitingRoom *wr, gint64 now, gboolean everyone);

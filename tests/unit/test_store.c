@@ -2,6 +2,7 @@
 #include "audit.h"
 #include "store.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static char *
@@ -28,6 +29,43 @@ test_migrate_and_reopen(void)
   g_autoptr(ArStore) again = ar_store_open(path, &error);
   g_assert_no_error(error);
   g_assert_cmpint(ar_store_schema_version(again), ==, ar_store_latest_version());
+}
+
+static gint64
+file_size(const char *path)
+{
+  GStatBuf sb;
+  return g_stat(path, &sb) == 0 ? (gint64)sb.st_size : -1;
+}
+
+/* synchronous=NORMAL under WAL, and the syncer thread: commits wait in the WAL until its
+ * checkpoint (which fsyncs the WAL first) copies them into the database file, within ~1 s,
+ * without the main loop doing anything. */
+static void
+test_sync(void)
+{
+  g_autofree char *path = temp_db();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArStore) s = ar_store_open(path, &error);
+  g_assert_no_error(error);
+  sqlite3_stmt *st = ar_store_prepare(s, "PRAGMA synchronous", &error);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+  g_assert_cmpint(sqlite3_column_int(st, 0), ==, 1); /* NORMAL */
+  sqlite3_reset(st);
+  g_assert_true(ar_store_sync(s)); /* what migrations wrote goes to the database file */
+  gint64 before = file_size(path);
+  g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+  g_assert_true(ar_store_exec(s,
+                              "CREATE TABLE t (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                              "SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT "
+                              "randomblob(100) FROM n",
+                              &error));
+  g_assert_cmpint(file_size(wal), >, 0);
+  g_assert_cmpint(file_size(path), ==, before); /* committed, in the WAL only */
+  gint64 until = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  while (file_size(path) == before && g_get_monotonic_time() < until)
+    g_usleep(20 * 1000);
+  g_assert_cmpint(file_size(path), >, before); /* the syncer checkpointed */
 }
 
 static void
@@ -149,5 +187,6 @@ main(int argc, char **argv)
   g_test_add_func("/store/audit-chain", test_audit_chain);
   g_test_add_func("/store/audit-inside-transaction", test_audit_inside_transaction_rolls_back);
   g_test_add_func("/store/ids", test_ids);
+  g_test_add_func("/store/sync", test_sync);
   return g_test_run();
 }
