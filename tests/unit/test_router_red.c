@@ -3,12 +3,14 @@
  * is, payload type mapped) and one that did not (it gets the primary Opus block alone with its
  * own Opus payload type, the same sequence numbers and timestamps, the audio level kept, no
  * padding). Malformed RED and a primary of a codec the subscriber lacks are dropped for that
- * subscriber only and counted, leaving a one-packet gap; plain Opus still reaches both; the
- * unwrap allocates nothing. */
+ * subscriber only and counted, leaving a one-packet gap; plain Opus still reaches both; a NACK
+ * from the Opus subscriber is never answered with the RED packet (audio is not retransmitted);
+ * the unwrap allocates nothing. */
 #include <string.h>
 
 #include "bytes.h"
 #include "router.h"
+#include "rtcp_nack.h"
 #include "rtp.h"
 
 /* Counts heap allocations by interposing glibc's (not under AddressSanitizer, which does it
@@ -257,6 +259,20 @@ test_red_as_is_and_unwrapped(void)
   guint32 sent;
   g_assert_true(ar_router_subscription_info(f.r, f.sub_b, NULL, &sent));
   g_assert_cmpuint(sent, ==, 20);
+
+  /* B asks again for its last packet: audio is not kept for retransmission (Opus FEC and RED
+   * cover it), so nothing goes out, in particular no RED packet on B's Opus stream. */
+  guint8 nack[64];
+  guint16 lost = b_prev;
+  gssize nl = ar_rtcp_nack_build(nack, sizeof nack, 0x5151, B_SSRC, &lost, 1);
+  g_assert_cmpint(nl, >, 0);
+  ar_router_handle_rtcp(f.r, f.b, nack, (gsize)nl, f.now);
+  ArRouterOutput out;
+  guint8 dst[1500];
+  while (ar_router_poll(f.r, &out, dst, sizeof dst))
+    g_assert_false(out.kind == AR_ROUTER_OUTPUT_RTP && out.participant == f.b);
+  g_assert_cmpuint(st->nack_in, ==, 1);
+  g_assert_cmpuint(st->nack_misses, ==, 1);
   ar_router_free(f.r);
 }
 
