@@ -212,9 +212,10 @@ static gssize
 write_plain(const ArMungerPacket *p, guint8 *dst, gsize dst_cap)
 {
   gsize csrc_len = 4u * p->csrc_count;
-  if (p->src_header_len > p->src_len || AR_RTP_FIXED_HEADER_LEN + csrc_len > p->src_header_len)
+  if ((gsize)p->src_header_len + p->payload_skip > p->src_len ||
+      AR_RTP_FIXED_HEADER_LEN + csrc_len > p->src_header_len)
     return -1;
-  gsize body = p->src_len - p->src_header_len; /* payload + padding */
+  gsize body = p->src_len - p->src_header_len - p->payload_skip; /* payload + padding */
   guint8 ext_buf[MAX_EXT_BLOCK];
   gsize ext = ext_block(p, ext_buf);
   gsize hdr = AR_RTP_FIXED_HEADER_LEN + csrc_len + ext;
@@ -227,7 +228,7 @@ write_plain(const ArMungerPacket *p, guint8 *dst, gsize dst_cap)
   ar_put_be32(dst + 8, p->ssrc);
   memcpy(dst + AR_RTP_FIXED_HEADER_LEN, p->src + AR_RTP_FIXED_HEADER_LEN, csrc_len);
   memcpy(dst + AR_RTP_FIXED_HEADER_LEN + csrc_len, ext_buf, ext);
-  memcpy(dst + hdr, p->src + p->src_header_len, body);
+  memcpy(dst + hdr, p->src + p->src_header_len + p->payload_skip, body);
 
   guint8 *payload = dst + hdr;
   gsize payload_len = body; /* the offsets were validated on the source payload */

@@ -91,6 +91,9 @@ typedef struct {
   guint32 src_header_len;
   guint8 pt, csrc_count;
   gboolean marker, padding;
+  /* Leading payload bytes not written (a RED packet sent as its primary block: the RED headers
+   * and the redundant blocks); src_len then ends where the primary does. */
+  guint16 payload_skip;
   guint32 ssrc;
   ArMungerOut m;
   /* VP8 descriptor fields to rewrite, offsets from the payload start; 0 = absent. */

@@ -1,6 +1,8 @@
 /* RFC 2198 redundant audio ("red/48000/2"): Chrome wraps each Opus frame with older copies of
- * the previous ones. The SFU forwards RED untouched; the recorder (pipelines/recorder.c) calls
- * ar_red_unwrap() to turn a RED packet back into the plain Opus packet its depayloader takes. */
+ * the previous ones. The router (router.c) forwards RED as is to subscribers that negotiated it
+ * and only the primary block, found with ar_red_primary(), to the others; the recorder
+ * (pipelines/recorder.c) calls ar_red_unwrap() to turn a RED packet back into the plain Opus
+ * packet its depayloader takes. */
 #pragma once
 #include <glib.h>
 

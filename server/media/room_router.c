@@ -296,11 +296,14 @@ codec_of(const char *name)
     return AR_ROUTER_CODEC_VP9;
   if (g_ascii_strcasecmp(name, "H264") == 0)
     return AR_ROUTER_CODEC_H264;
+  if (g_ascii_strcasecmp(name, "red") == 0)
+    return AR_ROUTER_CODEC_RED;
   return AR_ROUTER_CODEC_OTHER;
 }
 
 /* The payload types the answer accepted; rtx is folded into its codec's rtx_pt. RED is kept:
- * Chrome sends its audio as RED (Opus with redundancy) once the answer accepts it. */
+ * Chrome sends its audio as RED (Opus with redundancy) once the answer accepts it, and the
+ * router sends subscribers that lack RED its primary Opus block. */
 static guint
 fill_codecs(const ArSdpMedia *answer, ArRouterCodecConfig *codecs, char names[][16])
 {

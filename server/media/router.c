@@ -8,6 +8,7 @@
 #include "codec_h264.h"
 #include "codec_vp8.h"
 #include "codec_vp9.h"
+#include "red.h"
 #include "rtp.h"
 #include "rtx.h"
 
@@ -581,6 +582,7 @@ inspect_payload(ArRouterCodec codec, const ArRtpView *v, PayloadInfo *pi)
     pi->keyframe = ar_h264_is_keyframe(p, v->payload_len);
     break;
   case AR_ROUTER_CODEC_OPUS:
+  case AR_ROUTER_CODEC_RED:
     break;
   case AR_ROUTER_CODEC_OTHER:
     pi->keyframe = TRUE;
@@ -597,13 +599,52 @@ pt_map(const RouterSub *s, guint8 pt)
   return NULL;
 }
 
+/* A RED packet's primary block, for the subscribers that did not negotiate RED: parsed once
+ * per packet, when the first of them needs it. */
+typedef struct {
+  gint8 state; /* 0 not parsed yet, 1 usable, -1 malformed or empty */
+  guint8 pt;   /* the block's payload type, the publisher's */
+  guint16 off; /* where the block starts in the payload; >= 1 (the RED header precedes it) */
+} RedPrimary;
+
+static gboolean
+red_primary(RedPrimary *rp, const ArRtpView *v)
+{
+  if (rp->state == 0) {
+    const guint8 *payload = ar_rtp_payload(v);
+    ArRedBlock b;
+    gboolean ok = ar_red_primary(payload, v->payload_len, &b) && b.len > 0;
+    rp->state = ok ? 1 : -1;
+    if (ok) {
+      rp->pt = b.pt;
+      rp->off = (guint16)(b.data - payload);
+    }
+  }
+  return rp->state > 0;
+}
+
+/* The mapping for a subscriber that lacks the RED payload type: the primary block's codec, if
+ * the track has it (a RED block inside RED is not unwrapped) and the subscriber too. */
+static const ArRouterPtMap *
+red_primary_map(const RouterTrack *t, const RouterSub *s, RedPrimary *rp, const ArRtpView *v)
+{
+  if (!red_primary(rp, v))
+    return NULL;
+  const ArRouterCodecConfig *c = ar_router_codec(t, rp->pt);
+  return c && c->codec != AR_ROUTER_CODEC_RED ? pt_map(s, rp->pt) : NULL;
+}
+
 static void
-fan_out(ArRouter *r, gint ti, guint layer, const ArRtpView *v, const PayloadInfo *pi, gint16 level,
-        const guint8 *src, gboolean in_ring, guint32 slot, guint32 slot_gen)
+fan_out(ArRouter *r, gint ti, guint layer, const ArRtpView *v, ArRouterCodec codec,
+        const PayloadInfo *pi, gint16 level, const guint8 *src, gboolean in_ring, guint32 slot,
+        guint32 slot_gen)
 {
   RouterTrack *t = &r->tracks[ti];
   RouterLayer *L = &t->layers[layer];
   guint8 pt = ar_rtp_pt(v);
+  /* Audio only: video is retransmitted from the ring, which keeps what the publisher sent. */
+  gboolean red = codec == AR_ROUTER_CODEC_RED && t->cfg.kind == AR_ROUTER_AUDIO;
+  RedPrimary rp = {0};
   ArMungerIn in = {.src = (L->epoch << 2) | layer, .seq = ar_rtp_seq(v), .ts = ar_rtp_ts(v)};
   if (pi->has_vp8 && pi->vp8.picid_bits) {
     in.has_picid = TRUE;
@@ -617,6 +658,16 @@ fan_out(ArRouter *r, gint ti, guint layer, const ArRtpView *v, const PayloadInfo
     gint si = t->subs[i];
     RouterSub *s = &r->subs[si];
     const ArRouterPtMap *map = pt_map(s, pt);
+    guint16 red_off = 0;
+    if (!map && red) {
+      /* Dropped before the munger sees it: the subscriber reads the gap as one lost packet. */
+      map = red_primary_map(t, s, &rp, v);
+      if (!map) {
+        r->stats.red_dropped++;
+        continue;
+      }
+      red_off = rp.off;
+    }
     if (!map) {
       r->stats.rtp_unknown_pt++;
       continue;
@@ -650,13 +701,16 @@ fan_out(ArRouter *r, gint ti, guint layer, const ArRtpView *v, const PayloadInfo
     if (!q)
       return;
     q->layer = (guint8)layer;
-    q->flags = (guint8)((ar_rtp_marker(v) ? QF_MARKER : 0) | (v->pad_len ? QF_PADDING : 0) |
+    /* The primary goes out without the source's padding, which followed the whole RED payload. */
+    gboolean padding = v->pad_len && !red_off;
+    q->flags = (guint8)((ar_rtp_marker(v) ? QF_MARKER : 0) | (padding ? QF_PADDING : 0) |
                         (in_ring ? QF_IN_RING : 0));
     q->csrc_count = (guint8)ar_rtp_csrc_count(v);
     q->src = src;
     q->slot = slot;
     q->slot_gen = slot_gen;
-    q->src_len = (guint16)v->len;
+    q->src_len = (guint16)(red_off ? v->header_len + v->payload_len : v->len);
+    q->red_off = red_off;
     q->header_len = (guint16)v->header_len;
     q->pt = map->out_pt;
     q->picid_off = in.has_picid ? pi->vp8.picid_off : 0;
@@ -759,5 +813,5 @@ ar_router_handle_rtp(ArRouter *r, gint from, guint8 *buf, gsize len, gint64 now_
       level = (gint16)((voice ? 0x80 : 0) | lvl);
     }
   }
-  fan_out(r, ti, layer, &v, &pi, level, src, in_ring, slot, slot_gen);
+  fan_out(r, ti, layer, &v, codec->codec, &pi, level, src, in_ring, slot, slot_gen);
 }

@@ -47,6 +47,10 @@ typedef enum {
   AR_ROUTER_CODEC_VP9,
   AR_ROUTER_CODEC_H264,
   AR_ROUTER_CODEC_OTHER, /* forwarded; every packet counts as a keyframe */
+  /* RFC 2198 audio redundancy (Chrome's "red/48000/2" around Opus): forwarded as is to
+   * subscribers that negotiated RED, as its primary block with the subscriber's payload type
+   * for that block's codec to the others. Audio tracks only. */
+  AR_ROUTER_CODEC_RED,
 } ArRouterCodec;
 
 /* RTP header-extension ids as negotiated with one participant; 0 = not negotiated. */
@@ -149,6 +153,10 @@ typedef struct {
   guint64 nack_in, nack_hits, nack_misses, nacks_sent, keyframes_sent;
   guint64 muted; /* packets of muted tracks, not forwarded */
   guint64 padding_sent; /* padding-only probe packets written */
+  /* Copies of RED packets sent as their primary block to subscribers without RED, and copies
+   * not sent because the RED payload was malformed or its primary empty or of a codec the
+   * subscriber lacks. */
+  guint64 red_unwrapped, red_dropped;
 } ArRouterStats;
 
 typedef struct _ArRouter ArRouter;

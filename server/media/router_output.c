@@ -102,6 +102,7 @@ write_rtp(ArRouter *r, RouterQueued *q, ArRouterOutput *out, guint8 *dst, gsize 
                        .csrc_count = q->csrc_count,
                        .marker = (q->flags & QF_MARKER) != 0,
                        .padding = (q->flags & QF_PADDING) != 0,
+                       .payload_skip = q->red_off,
                        .m = q->m,
                        .picid_off = q->picid_off,
                        .picid_bits = q->picid_bits,
@@ -113,9 +114,11 @@ write_rtp(ArRouter *r, RouterQueued *q, ArRouterOutput *out, guint8 *dst, gsize 
   if (n < 0)
     return -1;
   ar_router_finish_rtp(r, s, out, n, FALSE);
-  ar_rtcp_reports_send_packet(&s->send, q->src_len - q->header_len);
+  ar_rtcp_reports_send_packet(&s->send, q->src_len - q->header_len - q->red_off);
   s->src_layer = q->layer;
   r->stats.forwarded++;
+  if (q->red_off)
+    r->stats.red_unwrapped++;
   return n;
 }
 

@@ -100,6 +100,7 @@ typedef struct {
   guint8 pt;
   guint8 picid_off, picid_bits, tl0_off;
   gint16 level;
+  guint16 red_off; /* > 0: send only the payload from this offset (a RED packet's primary) */
   ArMungerOut m;
   ArRouterEvent ev;
 } RouterQueued;

@@ -1,4 +1,5 @@
-/* libFuzzer target for the router core: a 3-party room (Opus, unsignalled 3-layer simulcast
+/* libFuzzer target for the router core: a 3-party room (Opus or RED audio, which participant 1
+ * takes as is and the others as its primary Opus block; unsignalled 3-layer simulcast
  * learned from mid/rid, a screen share with RTX, an echo subscription) fed arbitrary RTP, RTCP,
  * clock steps and control calls. Every output must be a well-formed packet that fits dst.
  * Input: records of [op][arg][len: 2 bytes BE][len bytes]. */
@@ -20,8 +21,9 @@ setup(ArRouter *r, gint *subs, guint *n_subs)
     ar_router_add_participant(r, NULL, NULL);
     ArRouterTrackConfig a = {.kind = AR_ROUTER_AUDIO,
                              .mid = "0",
-                             .n_codecs = 1,
-                             .codecs = {{.pt = 111, .codec = AR_ROUTER_CODEC_OPUS}},
+                             .n_codecs = 2,
+                             .codecs = {{.pt = 111, .codec = AR_ROUTER_CODEC_OPUS},
+                                        {.pt = 63, .codec = AR_ROUTER_CODEC_RED}},
                              .n_layers = 1,
                              .layers = {{.ssrc = 0x100 + p}},
                              .ext = {.mid = 4, .audio_level = 1, .twcc = 3}};
@@ -65,6 +67,8 @@ setup(ArRouter *r, gint *subs, guint *n_subs)
             .initial_layer = -1};
         if (k == 2)
           sc.pts[0] = (ArRouterPtMap){98, 98, 99};
+        if (k == 0 && s == 1)
+          sc.pts[sc.n_pts++] = (ArRouterPtMap){63, 120, 0};
         subs[(*n_subs)++] = ar_router_subscribe(r, &sc, 0, NULL);
       }
     }

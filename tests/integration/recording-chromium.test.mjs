@@ -1,7 +1,12 @@
 // Issue 10: a Chromium participant's visit is recorded with its audio. Chrome sends audio as RED
-// (RFC 2198, "red/48000/2" wrapping Opus) once the answer accepts it; the recorder unwraps the
-// primary Opus block (server/media/red.c). A Chromium patient with fake media and an
-// anteroom-peer clinician are recorded for ~10 s; every track of the file is decoded.
+// (RFC 2198, "red/48000/2" wrapping Opus) when RED comes first in what was negotiated; the
+// recorder unwraps the primary Opus block (server/media/red.c). A Chromium patient with fake
+// media and an anteroom-peer clinician are recorded for ~10 s; every track of the file is
+// decoded. Run twice: with Chromium's default codec order (Opus first: it sends plain Opus) and
+// with RED put first by setCodecPreferences, so it sends RED (issue 5): then the clinician, whose
+// webrtcbin did not negotiate RED, hears Chromium only because the router sends it the primary
+// Opus block of each RED packet, and the recording has Chromium's audio only because the
+// recorder unwraps RED.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -81,9 +86,30 @@ function videoFrames(file, track, dir) {
   return statSync(raw).size / 4608;
 }
 
-test('a Chromium participant is recorded: Opus audio spanning the recording, and its video', { timeout: 180000 }, async () => {
+// Chromium's sending audio transceiver negotiates RED before Opus (and the rest).
+const putRedFirst = (page) => page.evaluate(() => {
+  const tr = window.__peer.pc.getTransceivers().find((t) => t.sender.track?.kind === 'audio');
+  const codecs = RTCRtpReceiver.getCapabilities('audio').codecs;
+  const isRed = (c) => c.mimeType.toLowerCase() === 'audio/red';
+  tr.setCodecPreferences([...codecs.filter(isRed), ...codecs.filter((c) => !isRed(c))]);
+});
+
+// Payload bytes per audio packet Chromium sent (getStats names RED "opus" all the same, so the
+// size is what shows the redundant copy), and the first payload type of the answer's m=audio.
+const audioBytesPerPacket = (page) => page.evaluate(async () => {
+  let r = null;
+  (await window.__peer.pc.getStats()).forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'audio' && s.packetsSent) r = s.bytesSent / s.packetsSent;
+  });
+  return r;
+});
+const leadingPt = (sdp) => sdp.split('m=audio')[1].match(/^ \d+ \S+ (\d+)/)[1];
+const redPt = (sdp) => sdp.split('m=audio')[1].match(/a=rtpmap:(\d+) red\/48000\/2/)?.[1];
+let opusBytesPerPacket = null; // from the Opus-first case, when it ran first
+
+async function recordChromiumVisit({ redFirst }) {
   server = await Anteroom.startDemo({ recording: { api_token: TOKEN } });
-  browser = await launchChromium();
+  browser ??= await launchChromium();
   const patient = await joined(server.links.patient.token);
   const appointment = patient.joinReply.appointment_id;
   const ctl = await joined(server.links.clinician.token);
@@ -92,6 +118,7 @@ test('a Chromium participant is recorded: Opus audio spanning the recording, and
   const page = await browser.newPage();
   await page.goto(`${server.url}/`);
   await setupPagePeer(page, { slots: 1 });
+  if (redFirst) await putRedFirst(page);
   const pump = await negotiate(page, patient, 'visit');
   const offerSdp = await page.evaluate(() => window.__peer.pc.localDescription.sdp);
   assert.match(offerSdp, /a=rtpmap:\d+ red\/48000\/2/, 'this Chromium offers RED audio');
@@ -102,18 +129,23 @@ test('a Chromium participant is recorded: Opus audio spanning the recording, and
   for (const until = Date.now() + 15000; ;) {
     sent = await page.evaluate(async () => {
       const stats = await window.__peer.pc.getStats();
-      let mime = null;
-      stats.forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'audio' && s.codecId) mime = stats.get(s.codecId)?.mimeType; });
-      return mime;
+      let codec = null;
+      stats.forEach((s) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'audio' && s.codecId) {
+          const c = stats.get(s.codecId);
+          codec = c && { mimeType: c.mimeType, payloadType: c.payloadType, sdpFmtpLine: c.sdpFmtpLine };
+        }
+      });
+      return codec;
     });
     if (sent || Date.now() > until) break;
     await sleep(300);
   }
-  // With Opus first in its offer (Chromium's default) Chromium sends plain Opus: then this test
-  // shows its audio recorded but not the RED path, which tests/unit/test_recorder.c
-  // (/recorder/red-opus) covers with GStreamer's rtpredenc. (Putting RED first with
-  // setCodecPreferences made the SFU forward audio a webrtcbin subscriber could not decode.)
-  console.log(`# Chromium sends its audio as ${sent}`);
+  // With Opus first in its offer (Chromium's default) Chromium sends plain Opus; with RED first,
+  // RED (tests/unit/test_recorder.c /recorder/red-opus covers the unwrap with rtpredenc too).
+  // JSEP: Chromium sends the first codec of the answer; the answer keeps the offer's order.
+  assert.equal(leadingPt(answer) === redPt(answer), redFirst, `answer m=audio${answer.split('m=audio')[1].split('\n')[0]}`);
+  console.log(`# Chromium's audio codec in getStats: ${JSON.stringify(sent)}`);
 
   // The clinician: anteroom-peer consents when asked.
   const clinician = runPeer(['--url', server.wsUrl, '--insecure', '--purpose', 'visit', '--slots', '1',
@@ -144,12 +176,19 @@ test('a Chromium participant is recorded: Opus audio spanning the recording, and
   const off = await ctl.waitFor((m) => m.type === 'recording.state' && !m.recording, 10000);
   assert.equal(off.reason, 'stopped');
 
+  // With RED each packet carries the previous frame again: about twice Opus alone.
+  const perPacket = await audioBytesPerPacket(page);
+  console.log(`# Chromium's audio: ${perPacket?.toFixed(1)} payload bytes per packet`);
+  if (!redFirst) opusBytesPerPacket = perPacket;
+  else if (opusBytesPerPacket) assert.ok(perPacket > 1.5 * opusBytesPerPacket, `RED ${perPacket} vs Opus ${opusBytesPerPacket} bytes per packet`);
   // The patient's page received the clinician's media meanwhile (the visit itself worked).
   const st = await inboundStats(page);
   assert.ok(st.framesDecoded > 30, JSON.stringify(st));
   await pump.stop();
   const c = await clinician;
+  // 35 s of Chromium's audio at 50 packets a second, less the connection set-up.
   assert.ok(c.final.audio_buffers_received > 100, `the clinician hears Chromium: ${JSON.stringify(c.final)}`);
+  console.log(`# the clinician (no RED) received ${c.final.audio_buffers_received} audio buffers`);
 
   const list = JSON.parse((await request(`${server.url}/api/recordings`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body);
   const rec = list.recordings.find((r) => r.id === started.recording_id);
@@ -191,4 +230,13 @@ test('a Chromium participant is recorded: Opus audio spanning the recording, and
   }
   await ctl.close();
   await patient.close();
-});
+  await page.close();
+  await server.stop();
+  server = null;
+}
+
+test('a Chromium participant is recorded: Opus audio spanning the recording, and its video', { timeout: 180000 }, () =>
+  recordChromiumVisit({ redFirst: false }));
+
+test('Chromium sending RED (RED first): a subscriber without RED hears it, and it is recorded', { timeout: 180000 }, () =>
+  recordChromiumVisit({ redFirst: true }));
