@@ -64,8 +64,10 @@ test('patient, clinician and interpreter: check-in, lobby, admit, visit, end, ra
     await screen(clinician.page, 'visit');
     await screen(patient.page, 'visit');
     // Everyone sees the two others.
-    await patient.page.waitForFunction(() => [...document.querySelectorAll('.tile.remote:not([hidden]) video')]
-      .filter((v) => v.videoWidth > 0).length >= 2, null, { timeout: 30000 });
+    for (const p of [patient.page, clinician.page, interp.page]) {
+      await p.waitForFunction(() => [...document.querySelectorAll('.tile.remote:not([hidden]) video')]
+        .filter((v) => v.videoWidth > 0).length >= 2, null, { timeout: 30000 });
+    }
     assert.ok(await liveTiles(clinician.page) >= 2);
     assert.ok(await liveTiles(interp.page) >= 2);
     // Chat reaches the patient.

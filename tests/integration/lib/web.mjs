@@ -33,6 +33,8 @@ export async function startDemo({ signaling = {}, scheduling = null } = {}) {
     // tests' business.
     signaling: { max_connections_per_token: 50, ...signaling },
     ...(scheduling ? { scheduling } : {}),
+    // No synthetic demo patient (make demo's anteroom-peer): the journeys bring their own.
+    demo: { peer: false },
   }));
   const demo = { dir, port, url: `https://127.0.0.1:${port}`, wsUrl: `wss://127.0.0.1:${port}/ws`, log: '', links: {} };
 
