@@ -63,17 +63,12 @@ ar_room_alloc_free(ArRoomAlloc *a)
   g_free(a);
 }
 
-/* Step 1 for one video slot; FALSE when its track is left out: no measured layer yet, or a
- * single layer. Without simulcast there is nothing to switch to, and the publisher's own
- * congestion control already adapts that one stream to its receivers' feedback; pausing it on our
- * estimate alone blanked video on links that were only jittery or lossy (net-faults). */
+/* Step 1 for one video slot; FALSE when its track has no measured layer yet. */
 static gboolean
 describe_video(ArRouter *r, const ArRoomAllocSlot *slot, gint64 now_us, ArAllocTrack *t)
 {
   ArRouterLayerInfo li[AR_ALLOC_MAX_LAYERS];
   guint n = ar_router_track_layers(r, slot->track, now_us, li, AR_ALLOC_MAX_LAYERS);
-  if (n < 2)
-    return FALSE;
   gboolean measured = FALSE;
   *t = (ArAllocTrack){.id = (guint32)slot->subscription,
                       .kind = slot->screen ? AR_ALLOC_SCREEN : AR_ALLOC_CAMERA,
