@@ -110,7 +110,10 @@ for (const [name, fault, minFps] of [
     figures.push(`${name}: ${fps.map((x) => x.toFixed(1)).join(' / ')} fps decoded (relayed side / other side) during 5 s; ` +
       `${rec} ms to 10 fresh frames each way after`);
     assert.ok(fps[0] >= minFps && fps[1] >= minFps, `${name}: ${fps} fps`);
-    assert.ok(rec !== null && rec < 5000, `${name}: no recovery`);
+    // Within 10 s: the server's bandwidth allocation may have paused this subscriber's video
+    // during the fault (audio-only) and leaves that only after its hysteresis (at least 4 s in
+    // audio-only, then 2 s of a sufficient estimate); the figure above is the measured time.
+    assert.ok(rec !== null && rec < 10000, `${name}: no recovery within 10 s`);
   });
 }
 
@@ -129,7 +132,8 @@ test('replayed SRTP packets are counted and dropped; the visit is unaffected', a
   figures.push(`SRTP replay: ${packets.length} captured packets sent again, srtp_replay ${before} -> ${after}`);
   assert.equal(after - before, packets.length, 'every replayed packet counted as a replay');
   assert.equal(authAfter, authBefore, 'and none as an authentication failure');
-  assert.ok((await flowing(10, 5000)) !== null, 'media still flows');
+  // The previous fault's audio-only hysteresis may still hold video for a few seconds.
+  assert.ok((await flowing(10, 10000)) !== null, 'media still flows');
 });
 
 // Resolves with ms until side i (0: the relayed participant, 1: the other) decoded n new frames.
