@@ -24,8 +24,8 @@ reply_json(ArHttpResponse *resp, int status, JsonBuilder *b)
   ar_http_response_header(resp, "Cache-Control", "no-store");
 }
 
-static JsonBuilder *
-obj(void)
+JsonBuilder *
+ar_sched_json_object(void)
 {
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
@@ -39,10 +39,16 @@ done(JsonBuilder *b)
   return b;
 }
 
-static void
-reply_error(ArHttpResponse *resp, int status, const char *code, const char *message)
+void
+ar_sched_reply_object(ArHttpResponse *resp, int status, JsonBuilder *b)
 {
-  JsonBuilder *b = obj();
+  reply_json(resp, status, done(b));
+}
+
+void
+ar_sched_reply_error(ArHttpResponse *resp, int status, const char *code, const char *message)
+{
+  JsonBuilder *b = ar_sched_json_object();
   json_builder_set_member_name(b, "error");
   json_builder_add_string_value(b, code);
   json_builder_set_member_name(b, "message");
@@ -78,7 +84,7 @@ reply_gerror(ArHttpResponse *resp, const GError *e)
 {
   const char *code;
   int status = error_status(e, &code);
-  reply_error(resp, status, code, e->message);
+  ar_sched_reply_error(resp, status, code, e->message);
 }
 
 static JsonObject *
@@ -92,7 +98,7 @@ parse_body(const ArHttpRequest *req, ArHttpResponse *resp, JsonParser **keep)
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
     g_autofree char *why = g_strdup_printf("the body must be a JSON object%s%s", error ? ": " : "",
                                            error ? error->message : "");
-    reply_error(resp, 400, "bad_json", why);
+    ar_sched_reply_error(resp, 400, "bad_json", why);
     return NULL;
   }
   *keep = g_steal_pointer(&p);
@@ -175,7 +181,7 @@ handle_offer_answer(const ArHttpRequest *req, ArHttpResponse *resp, ArScheduler 
                     gboolean confirm)
 {
   if (!g_str_equal(req->method, "POST")) {
-    reply_error(resp, 405, "method_not_allowed", "use POST");
+    ar_sched_reply_error(resp, 405, "method_not_allowed", "use POST");
     return;
   }
   g_autoptr(JsonParser) keep = NULL;
@@ -187,23 +193,24 @@ handle_offer_answer(const ArHttpRequest *req, ArHttpResponse *resp, ArScheduler 
   ArTokenClaims c;
   g_autoptr(GError) error = NULL;
   if (!token) {
-    reply_error(resp, 400, "invalid_token", "send the offer link's token as {\"token\": ...}");
+    ar_sched_reply_error(resp, 400, "invalid_token",
+                         "send the offer link's token as {\"token\": ...}");
     return;
   }
   if (!ar_token_verify(s->keys, token, now, &c, &error)) {
-    reply_error(resp, error->code == AR_TOKEN_ERROR_EXPIRED ? 410 : 401,
-                error->code == AR_TOKEN_ERROR_EXPIRED ? "offer_expired" : "invalid_token",
-                error->code == AR_TOKEN_ERROR_EXPIRED ? "this offer has expired"
-                                                      : "this is not a valid offer link");
+    ar_sched_reply_error(resp, error->code == AR_TOKEN_ERROR_EXPIRED ? 410 : 401,
+                         error->code == AR_TOKEN_ERROR_EXPIRED ? "offer_expired" : "invalid_token",
+                         error->code == AR_TOKEN_ERROR_EXPIRED ? "this offer has expired"
+                                                               : "this is not a valid offer link");
     return;
   }
   if (c.role != AR_TOKEN_ROLE_OFFER) {
-    reply_error(resp, 403, "forbidden", "this link is not an offer link");
+    ar_sched_reply_error(resp, 403, "forbidden", "this link is not an offer link");
     return;
   }
   const char *why = NULL;
   if ((c.flags & AR_TOKEN_FLAG_SINGLE_USE) && !burn_token(s, &c, now, &why)) {
-    reply_error(resp, 409, "used", why ? why : "this offer link has already been used");
+    ar_sched_reply_error(resp, 409, "used", why ? why : "this offer link has already been used");
     return;
   }
   g_auto(ArSchedAnswer) a = {0};
@@ -211,7 +218,7 @@ handle_offer_answer(const ArHttpRequest *req, ArHttpResponse *resp, ArScheduler 
                         : ar_scheduler_decline(s, c.visit_id, c.subject_id, "link", &a, &error);
   if (!ok) {
     g_warning("scheduler: answer to %s failed: %s", c.visit_id, error->message);
-    reply_error(resp, 500, "internal", "the answer could not be saved; try again");
+    ar_sched_reply_error(resp, 500, "internal", "the answer could not be saved; try again");
     return;
   }
   static const int status[] = {
@@ -223,7 +230,7 @@ handle_offer_answer(const ArHttpRequest *req, ArHttpResponse *resp, ArScheduler 
       [AR_OFFER_TAKEN] = "taken",       [AR_OFFER_EXPIRED] = "offer_expired",
       [AR_OFFER_UNKNOWN] = "not_found", [AR_OFFER_NOT_YOURS] = "forbidden",
   };
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   json_builder_set_member_name(b, a.answer == AR_OFFER_WON || a.answer == AR_OFFER_RECORDED ||
                                           a.answer == AR_OFFER_TAKEN
                                       ? "result"
@@ -254,7 +261,7 @@ handle_offers(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_data
   else if (g_str_equal(req->path, "/api/offers/decline"))
     handle_offer_answer(req, resp, user_data, FALSE);
   else
-    reply_error(resp, 404, "not_found", "no such offer endpoint");
+    ar_sched_reply_error(resp, 404, "not_found", "no such offer endpoint");
 }
 
 /* The page an SMS link opens: shows nothing private, asks, and posts the token once. */
@@ -294,13 +301,14 @@ staff_as(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp,
   case AR_SCHED_STAFF_OK:
     return TRUE;
   case AR_SCHED_STAFF_FORBIDDEN:
-    reply_error(resp, 403, "forbidden", "the scheduling API is for clinic staff only");
+    ar_sched_reply_error(resp, 403, "forbidden", "the scheduling API is for clinic staff only");
     return FALSE;
   default:
     ar_http_response_header(resp, "WWW-Authenticate", "Bearer realm=\"anteroom\"");
-    reply_error(resp, 401, "unauthenticated",
-                "staff API: sign in as staff (POST /api/login) or send Authorization: Bearer"
-                " <[scheduling] api_token>");
+    ar_sched_reply_error(
+        resp, 401, "unauthenticated",
+        "staff API: sign in as staff (POST /api/login) or send Authorization: Bearer"
+        " <[scheduling] api_token>");
     return FALSE;
   }
 }
@@ -323,7 +331,7 @@ static void
 get_open_slots(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
 {
   GArray *slots = ar_scheduler_open_slots(s, ar_http_query(req, "practitioner"), 1000);
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   ar_sched_slots_json(b, "slots", slots);
   free_slots(slots);
   reply_json(resp, 200, done(b));
@@ -338,11 +346,11 @@ get_offers(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
                        " WHERE status = 'sent' AND expires_at > ? ORDER BY sent_at, id",
                        NULL);
   if (!st) {
-    reply_error(resp, 500, "internal", "offers could not be read");
+    ar_sched_reply_error(resp, 500, "internal", "offers could not be read");
     return;
   }
   sqlite3_bind_int64(st, 1, g_get_real_time() / SEC_US);
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   json_builder_set_member_name(b, "offers");
   json_builder_begin_array(b);
   static const char *const cols[] = {"offer_id", "slot_id",    "patient_id",
@@ -373,7 +381,7 @@ add_int(JsonBuilder *b, const char *name, gint64 v)
 static void
 reply_ids(ArHttpResponse *resp, const char *name, GPtrArray *ids)
 {
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   json_builder_set_member_name(b, name);
   json_builder_begin_array(b);
   for (guint i = 0; i < ids->len; i++)
@@ -431,7 +439,7 @@ post_capacity(ArScheduler *s, const char *actor, const ArHttpRequest *req, ArHtt
   g_autoptr(ArIcalImport) ics = NULL;
   if (is_calendar(req)) {
     if (!prac) {
-      reply_error(resp, 400, "invalid", "?practitioner= is required with a calendar body");
+      ar_sched_reply_error(resp, 400, "invalid", "?practitioner= is required with a calendar body");
       return;
     }
     ics = import_body(s, req, prac, TRUE, &error);
@@ -451,7 +459,8 @@ post_capacity(ArScheduler *s, const char *actor, const ArHttpRequest *req, ArHtt
     prac = str_member(body, "practitioner_id") ? str_member(body, "practitioner_id") : prac;
     JsonNode *list = json_object_get_member(body, "slots");
     if (!prac || !list || !JSON_NODE_HOLDS_ARRAY(list)) {
-      reply_error(resp, 400, "invalid", "needs \"practitioner_id\" and \"slots\" (an array)");
+      ar_sched_reply_error(resp, 400, "invalid",
+                           "needs \"practitioner_id\" and \"slots\" (an array)");
       return;
     }
     JsonArray *a = json_node_get_array(list);
@@ -463,7 +472,7 @@ post_capacity(ArScheduler *s, const char *actor, const ArHttpRequest *req, ArHtt
           !ar_sched_parse_time(o, "end", &c.end_us)) {
         g_autofree char *why = g_strdup_printf(
             "slot %u needs \"start\" and \"end\" (ISO 8601 with a zone, or Unix seconds)", i + 1);
-        reply_error(resp, 400, "invalid", why);
+        ar_sched_reply_error(resp, 400, "invalid", why);
         return;
       }
       c.modality = str_member(o, "modality");
@@ -510,7 +519,7 @@ post_waitlist(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
     reply_gerror(resp, error);
     return;
   }
-  JsonBuilder *o = obj();
+  JsonBuilder *o = ar_sched_json_object();
   json_builder_set_member_name(o, "waitlist_entry_id");
   json_builder_add_string_value(o, id);
   reply_json(resp, 201, done(o));
@@ -526,7 +535,7 @@ post_slot_opened(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
   const char *slot = str_member(b, "slot_id");
   const char *reason = str_member(b, "reason");
   if (!slot) {
-    reply_error(resp, 400, "invalid", "needs \"slot_id\"");
+    ar_sched_reply_error(resp, 400, "invalid", "needs \"slot_id\"");
     return;
   }
   g_autoptr(GError) error = NULL;
@@ -534,7 +543,7 @@ post_slot_opened(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
     reply_gerror(resp, error);
     return;
   }
-  reply_json(resp, 202, done(obj()));
+  reply_json(resp, 202, done(ar_sched_json_object()));
 }
 
 /* Busy blocks from a clinician's own calendar: replaces what the previous import of that
@@ -544,7 +553,7 @@ post_ical_import(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
 {
   const char *prac = ar_http_query(req, "practitioner");
   if (!prac) {
-    reply_error(resp, 400, "invalid", "?practitioner= is required");
+    ar_sched_reply_error(resp, 400, "invalid", "?practitioner= is required");
     return;
   }
   g_autoptr(GError) error = NULL;
@@ -595,7 +604,7 @@ post_ical_import(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp)
     reply_gerror(resp, error);
     return;
   }
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   add_int(b, "imported", ics->busy->len);
   add_int(b, "overlaps", ics->overlaps->len);
   add_int(b, "skipped", ics->n_skipped);
@@ -630,7 +639,7 @@ handle_scheduling(const ArHttpRequest *req, ArHttpResponse *resp, gpointer user_
   else if (post && g_str_equal(p, "ical-import"))
     post_ical_import(s, req, resp);
   else
-    reply_error(resp, 404, "not_found", "no such scheduling endpoint (see docs/api.md)");
+    ar_sched_reply_error(resp, 404, "not_found", "no such scheduling endpoint (see docs/api.md)");
 }
 
 /* GET /api/practitioners/{id}/visits.ics: the clinician's visits, 30 days back to a year on. */
@@ -642,7 +651,7 @@ handle_practitioners(const ArHttpRequest *req, ArHttpResponse *resp, gpointer us
     return;
   g_auto(GStrv) parts = g_strsplit(req->path + strlen("/api/practitioners/"), "/", -1);
   if (g_strv_length(parts) != 2 || !g_str_equal(parts[1], "visits.ics")) {
-    reply_error(resp, 404, "not_found", "try /api/practitioners/{id}/visits.ics");
+    ar_sched_reply_error(resp, 404, "not_found", "try /api/practitioners/{id}/visits.ics");
     return;
   }
   gint64 now = g_get_real_time() / SEC_US;
@@ -653,7 +662,7 @@ handle_practitioners(const ArHttpRequest *req, ArHttpResponse *resp, gpointer us
       " ORDER BY start_ts, id",
       NULL);
   if (!st) {
-    reply_error(resp, 500, "internal", "visits could not be read");
+    ar_sched_reply_error(resp, 500, "internal", "visits could not be read");
     return;
   }
   sqlite3_bind_text(st, 1, parts[0], -1, SQLITE_STATIC);
@@ -680,7 +689,7 @@ handle_practitioners(const ArHttpRequest *req, ArHttpResponse *resp, gpointer us
                      parts[0], feed ? "success" : "error", NULL};
   ar_audit_append(s->store, now, &ev, NULL);
   if (!feed) {
-    reply_error(resp, 500, "internal", error->message);
+    ar_sched_reply_error(resp, 500, "internal", error->message);
     return;
   }
   ar_http_response_take(resp, 200, "text/calendar; charset=utf-8",

@@ -59,6 +59,13 @@ const char *ar_sched_answer_message(ArOfferAnswer a);
 /* scheduler_http.c: ISO 8601 (with zone) or Unix seconds member. */
 gboolean ar_sched_parse_time(JsonObject *o, const char *name, gint64 *us);
 
+/* scheduler_http.c: HTTP replies of the scheduling API: a JSON object begun by
+ * ar_sched_json_object(), finished and sent (no-store); errors are {"error": code, "message":
+ * text}. */
+JsonBuilder *ar_sched_json_object(void);
+void ar_sched_reply_object(ArHttpResponse *resp, int status, JsonBuilder *b);
+void ar_sched_reply_error(ArHttpResponse *resp, int status, const char *code, const char *message);
+
 /* scheduler_stats_http.c: GET /api/scheduling/metrics and /api/scheduling/board. */
 void ar_sched_http_metrics(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp);
 void ar_sched_http_board(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp);

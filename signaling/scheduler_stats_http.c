@@ -15,36 +15,6 @@
 #define BOARD_OUTCOMES 50
 
 static void
-reply(ArHttpResponse *resp, int status, JsonBuilder *b)
-{
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_object_unref(b);
-  char *text = json_to_string(root, FALSE);
-  ar_http_response_take(resp, status, "application/json", g_bytes_new_take(text, strlen(text)));
-  ar_http_response_header(resp, "Cache-Control", "no-store");
-}
-
-static JsonBuilder *
-obj(void)
-{
-  JsonBuilder *b = json_builder_new();
-  json_builder_begin_object(b);
-  return b;
-}
-
-static void
-reply_error(ArHttpResponse *resp, int status, const char *code, const char *message)
-{
-  JsonBuilder *b = obj();
-  json_builder_set_member_name(b, "error");
-  json_builder_add_string_value(b, code);
-  json_builder_set_member_name(b, "message");
-  json_builder_add_string_value(b, message);
-  reply(resp, status, b);
-}
-
-static void
 add_int(JsonBuilder *b, const char *name, gint64 v)
 {
   json_builder_set_member_name(b, name);
@@ -94,7 +64,7 @@ parse_day_param(const ArHttpRequest *req, ArHttpResponse *resp, const char *name
   g_autofree char *shown = g_utf8_make_valid(v, MIN(strlen(v), 40));
   g_autofree char *why =
       g_strdup_printf("\"%s\" must be a date as YYYY-MM-DD (a UTC day), not \"%s\"", name, shown);
-  reply_error(resp, 400, "invalid", why);
+  ar_sched_reply_error(resp, 400, "invalid", why);
   return FALSE;
 }
 
@@ -121,11 +91,11 @@ query_from(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp, ArSch
   if (!ar_http_query(req, "from") || !*ar_http_query(req, "from"))
     from_day = to_day - (DEFAULT_DAYS - 1) * DAY_S;
   if (from_day > to_day) {
-    reply_error(resp, 400, "invalid", "\"from\" is after \"to\"");
+    ar_sched_reply_error(resp, 400, "invalid", "\"from\" is after \"to\"");
     return FALSE;
   }
   if ((to_day - from_day) / DAY_S >= MAX_DAYS) {
-    reply_error(resp, 400, "invalid", "the period is longer than ten years");
+    ar_sched_reply_error(resp, 400, "invalid", "the period is longer than ten years");
     return FALSE;
   }
   q->from = from_day;
@@ -134,7 +104,7 @@ query_from(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *resp, ArSch
   if (q->practitioner_id && !*q->practitioner_id)
     q->practitioner_id = NULL;
   if (q->practitioner_id && !practitioner_exists(s, q->practitioner_id)) {
-    reply_error(resp, 404, "not_found", "no such practitioner");
+    ar_sched_reply_error(resp, 404, "not_found", "no such practitioner");
     return FALSE;
   }
   return TRUE;
@@ -165,10 +135,10 @@ ar_sched_http_metrics(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *
   g_autoptr(GError) error = NULL;
   if (!ar_scheduler_stats_compute(s->store, &q, &m, &error)) {
     g_warning("scheduler: metrics: %s", error->message);
-    reply_error(resp, 500, "internal", "metrics could not be read");
+    ar_sched_reply_error(resp, 500, "internal", "metrics could not be read");
     return;
   }
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   add_period(b, &q);
   add_ratio(b, "fill_rate", m.fill_rate);
   add_ratio(b, "offers_per_fill", m.offers_per_fill);
@@ -200,7 +170,7 @@ ar_sched_http_metrics(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *
   ArOfferMetrics live;
   ar_scheduler_get_metrics(s, &live);
   add_int(b, "taken_replies_since_start", (gint64)live.wasted_yes);
-  reply(resp, 200, b);
+  ar_sched_reply_object(resp, 200, b);
 }
 
 static void
@@ -276,14 +246,14 @@ ar_sched_http_board(ArScheduler *s, const ArHttpRequest *req, ArHttpResponse *re
       outcomes ? ar_scheduler_stats_clinicians(s->store, &error) : NULL;
   if (!clinicians) {
     g_warning("scheduler: board: %s", error->message);
-    reply_error(resp, 500, "internal", "the board could not be read");
+    ar_sched_reply_error(resp, 500, "internal", "the board could not be read");
     return;
   }
-  JsonBuilder *b = obj();
+  JsonBuilder *b = ar_sched_json_object();
   add_time(b, "now", q.now);
   add_period(b, &q);
   board_slots(b, slots);
   board_outcomes(b, outcomes);
   board_clinicians(b, clinicians);
-  reply(resp, 200, b);
+  ar_sched_reply_object(resp, 200, b);
 }
