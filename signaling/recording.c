@@ -211,16 +211,28 @@ require_staff(ArSignaling *s, ArSession *se, const ArMsg *m)
   return FALSE;
 }
 
+/* The visit whose recording a clinician asks about or starts, with the caller now watching its
+ * recording state; NULL after an error reply. */
+static Visit *
+watched_visit(ArSignaling *s, ArSession *se, const ArMsg *m, const char **appointment)
+{
+  if (!require_staff(s, se, m))
+    return NULL;
+  *appointment = appointment_of(s, se, m);
+  if (!*appointment)
+    return NULL;
+  Visit *v = visit_get(s, *appointment, TRUE);
+  g_hash_table_add(v->watchers, g_strdup(se->participant_id));
+  return v;
+}
+
 static void
 handle_request(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
-  if (!require_staff(s, se, m))
+  const char *appointment;
+  Visit *v = watched_visit(s, se, m, &appointment);
+  if (!v)
     return;
-  const char *appointment = appointment_of(s, se, m);
-  if (!appointment)
-    return;
-  Visit *v = visit_get(s, appointment, TRUE);
-  g_hash_table_add(v->watchers, g_strdup(se->participant_id));
   /* A new request asks everyone again: earlier answers do not carry over. */
   g_hash_table_remove_all(v->consent);
   g_autoptr(GPtrArray) ps = participants(s, appointment);
@@ -285,13 +297,10 @@ missing_consents(ArSignaling *s, Visit *v, guint *n_participants)
 static void
 handle_start(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
-  if (!require_staff(s, se, m))
+  const char *appointment;
+  Visit *v = watched_visit(s, se, m, &appointment);
+  if (!v)
     return;
-  const char *appointment = appointment_of(s, se, m);
-  if (!appointment)
-    return;
-  Visit *v = visit_get(s, appointment, TRUE);
-  g_hash_table_add(v->watchers, g_strdup(se->participant_id));
   if (v->recording_id) {
     ar_signaling_error(s, se, m->id, "bad_state", "this visit is already being recorded");
     return;
