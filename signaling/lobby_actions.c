@@ -195,24 +195,37 @@ ar_lobby_handle_message(ArSignaling *s, ArSession *se, const ArMsg *m)
   ar_signaling_send(se, ar_protocol_finish(b));
 }
 
+typedef gboolean (*EntryEnd)(ArWaitingRoom *wr, const char *id, gint64 now, GError **error);
+
+/* Ends the message's target entry with `end` (no-show, visit done), audited as `action`, and
+ * replies; the appointment id when it worked (the caller's follow-up), else NULL. */
+static char *
+end_target(ArSignaling *s, ArSession *se, const ArMsg *m, const char *action, EntryEnd end)
+{
+  const ArWaitingEntry *e = target(s, se, m);
+  if (!e)
+    return NULL;
+  char *id = g_strdup(e->appointment_id);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = end(s->lobby->wr, id, ar_lobby_now(), &error);
+  ar_lobby_audit(s, se, action, "appointment", id, ok ? "success" : "refused", NULL);
+  if (!ok) {
+    ar_lobby_reply_error(s, se, m, error);
+    g_free(id);
+    return NULL;
+  }
+  ar_signaling_ok(se, m->id);
+  return id;
+}
+
 void
 ar_lobby_handle_noshow(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   if (!REQUIRE_LOBBY(s, se, m))
     return;
-  const ArWaitingEntry *e = target(s, se, m);
-  if (!e)
-    return;
-  g_autofree char *id = g_strdup(e->appointment_id);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = ar_waiting_room_noshow(s->lobby->wr, id, ar_lobby_now(), &error);
-  ar_lobby_audit(s, se, "lobby.noshow", "appointment", id, ok ? "success" : "refused", NULL);
-  if (!ok) {
-    ar_lobby_reply_error(s, se, m, error);
-    return;
-  }
-  ar_signaling_ok(se, m->id);
-  ar_lobby_open_slot(s, id, AR_OFFER_REASON_NOSHOW);
+  g_autofree char *id = end_target(s, se, m, "lobby.noshow", ar_waiting_room_noshow);
+  if (id)
+    ar_lobby_open_slot(s, id, AR_OFFER_REASON_NOSHOW);
 }
 
 void
@@ -259,18 +272,9 @@ ar_lobby_handle_done(ArSignaling *s, ArSession *se, const ArMsg *m)
 {
   if (!REQUIRE_CLINICIAN(s, se, m))
     return;
-  const ArWaitingEntry *e = target(s, se, m);
-  if (!e)
+  g_autofree char *id = end_target(s, se, m, "lobby.done", ar_waiting_room_end);
+  if (!id)
     return;
-  g_autofree char *id = g_strdup(e->appointment_id);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = ar_waiting_room_end(s->lobby->wr, id, ar_lobby_now(), &error);
-  ar_lobby_audit(s, se, "lobby.done", "appointment", id, ok ? "success" : "refused", NULL);
-  if (!ok) {
-    ar_lobby_reply_error(s, se, m, error);
-    return;
-  }
-  ar_signaling_ok(se, m->id);
   ArSession *patient = g_hash_table_lookup(s->lobby->patients, id);
   if (patient)
     ar_signaling_send(patient, ar_protocol_finish(ar_protocol_begin("visit.ended", 0)));
