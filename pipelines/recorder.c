@@ -18,12 +18,14 @@ G_DEFINE_QUARK(ar - recorder - error - quark, ar_recorder_error)
 #define DEFAULT_EXTENSION "mkv"
 #define DEFAULT_JITTERBUFFER "rtpjitterbuffer latency=300 drop-on-latency=true"
 #define DEFAULT_OPUS "rtpopusdepay ! opusparse"
-#define DEFAULT_VP8 "rtpvp8depay wait-for-keyframe=true"
-#define DEFAULT_VP9 "rtpvp9depay"
-#define DEFAULT_H264 "rtph264depay ! h264parse"
+#define DEFAULT_VP8 "rtpvp8depay wait-for-keyframe=true request-keyframe=true"
+#define DEFAULT_VP9 "rtpvp9depay request-keyframe=true"
+#define DEFAULT_H264 "rtph264depay request-keyframe=true ! h264parse"
 
 /* How long a stop may wait for the muxer to write its index before the file is closed as is. */
 #define STOP_TIMEOUT_MS 5000
+/* Per track, between depayloader and muxer: minutes of video, hours of audio. */
+#define MUX_QUEUE_BYTES (16u * 1024 * 1024)
 
 static const ArPipelineConfField fields[] = {
     {"recorder", "muxer", G_STRUCT_OFFSET(ArRecorderPipelines, muxer)},
@@ -78,6 +80,9 @@ typedef struct {
   guint8 red_pt;
   guint32 ssrc; /* the first one seen: simulcast layers and other streams are not mixed in */
   GstAppSrc *src;
+  /* Set by the streaming thread when the depayloader asks for a keyframe (it lost sync);
+   * read and cleared by ar_recorder_push on the media thread. */
+  gint want_keyframe;
   char *participant_id;
   gboolean audio;
   char *codec;
@@ -126,16 +131,34 @@ muxer_name(GstElement *mux)
   return g_strdup(f ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)) : "the muxer");
 }
 
-/* appsrc ! jitterbuffer ! depayloader as a bin with a ghost src pad, linked to the muxer. */
+/* A depayloader that lost sync (request-keyframe=true) sends GstForceKeyUnit upstream; appsrc
+ * would drop it, so it is noted here for the media thread to turn into a PLI. */
+static GstPadProbeReturn
+on_upstream_event(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  const GstStructure *st = gst_event_get_structure(GST_PAD_PROBE_INFO_EVENT(info));
+  if (st && gst_structure_has_name(st, "GstForceKeyUnit"))
+    g_atomic_int_set((gint *)user_data, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* appsrc ! jitterbuffer ! depayloader ! queue as a bin with a ghost src pad, linked to the
+ * muxer. The muxer writes in timestamp order, so it holds every track until each has data (a
+ * video track waits for its first keyframe); the queue takes what piles up meanwhile, where the
+ * jitterbuffer would drop it (a lost video packet then costs everything up to the next
+ * keyframe, and the muxer waits again). Bounded in bytes, never in time. */
 static gboolean
-add_branch(ArRecorder *r, const ArRecorderPipelines *pl, GstElement *mux, const ArRecorderTrack *t)
+add_branch(ArRecorder *r, const ArRecorderPipelines *pl, GstElement *mux, const ArRecorderTrack *t,
+           Branch *b)
 {
   const char *depay = t->codec ? depayloader_for(pl, t->codec) : NULL;
   if (!depay) {
     skip(r, t, "no depayloader configured for this codec");
     return FALSE;
   }
-  g_autofree char *desc = g_strdup_printf("appsrc name=src ! %s ! %s", pl->jitterbuffer, depay);
+  g_autofree char *desc = g_strdup_printf(
+      "appsrc name=src ! %s ! %s ! queue max-size-buffers=0 max-size-time=0 max-size-bytes=%u",
+      pl->jitterbuffer, depay, MUX_QUEUE_BYTES);
   g_autoptr(GError) error = NULL;
   GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &error);
   if (!bin) {
@@ -158,15 +181,17 @@ add_branch(ArRecorder *r, const ArRecorderPipelines *pl, GstElement *mux, const 
                           (gint)t->clock_rate, "payload", G_TYPE_INT, (gint)t->pt, NULL);
   g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
                "max-bytes", r->max_queue_bytes, "block", FALSE, NULL);
-  Branch b = {.key = t->key,
-              .pt = t->pt,
-              .has_red = t->has_red,
-              .red_pt = t->red_pt,
-              .src = GST_APP_SRC(src),
-              .participant_id = g_strdup(t->participant_id),
-              .audio = t->audio,
-              .codec = g_strdup(t->codec)};
-  g_array_append_val(r->branches, b);
+  *b = (Branch){.key = t->key,
+                .pt = t->pt,
+                .has_red = t->has_red,
+                .red_pt = t->red_pt,
+                .src = GST_APP_SRC(src),
+                .participant_id = g_strdup(t->participant_id),
+                .audio = t->audio,
+                .codec = g_strdup(t->codec)};
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(src, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, &b->want_keyframe,
+                    NULL);
   return TRUE;
 }
 
@@ -220,7 +245,8 @@ ar_recorder_new(const ArRecorderPipelines *pl, const char *path, const ArRecorde
     gst_init(NULL, NULL);
   ArRecorder *r = g_new0(ArRecorder, 1);
   r->path = g_strdup(path);
-  r->branches = g_array_new(FALSE, TRUE, sizeof(Branch));
+  /* Sized once: each branch's keyframe flag is watched by address from a pad probe. */
+  r->branches = g_array_sized_new(FALSE, TRUE, sizeof(Branch), MAX(n_tracks, 1));
   r->skipped = g_string_new(NULL);
   r->max_queue_bytes = max_queue_bytes;
   r->ctx = g_main_context_ref(ctx);
@@ -239,8 +265,12 @@ ar_recorder_new(const ArRecorderPipelines *pl, const char *path, const ArRecorde
     return NULL;
   }
   GstElement *mux = gst_bin_get_by_name(GST_BIN(r->pipeline), "mux");
-  for (guint i = 0; i < n_tracks; i++)
-    add_branch(r, pl, mux, &tracks[i]);
+  for (guint i = 0; i < n_tracks; i++) {
+    g_array_set_size(r->branches, r->branches->len + 1);
+    Branch *b = &g_array_index(r->branches, Branch, r->branches->len - 1);
+    if (!add_branch(r, pl, mux, &tracks[i], b))
+      g_array_set_size(r->branches, r->branches->len - 1);
+  }
   gst_object_unref(mux);
   if (r->branches->len == 0) {
     g_set_error(error, AR_RECORDER_ERROR, AR_RECORDER_ERROR_NO_TRACKS,
@@ -285,33 +315,35 @@ unwrap_red(const Branch *b, const guint8 *buf, gsize len)
   return out;
 }
 
-void
+gboolean
 ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len)
 {
   if (len < 12 || r->stopping || r->finished)
-    return;
+    return FALSE;
   Branch *b = NULL;
   for (guint i = 0; i < r->branches->len && !b; i++)
     if (g_array_index(r->branches, Branch, i).key == key)
       b = &g_array_index(r->branches, Branch, i);
   if (!b)
-    return;
+    return FALSE;
+  gboolean want_keyframe = g_atomic_int_compare_and_exchange(&b->want_keyframe, 1, 0);
   guint8 pt = buf[1] & 0x7f;
   gboolean red = b->has_red && pt == b->red_pt && pt != b->pt;
   if (pt != b->pt && !red)
-    return;
+    return want_keyframe;
   guint32 ssrc = ar_be32(buf + 8);
   if (!b->ssrc)
     b->ssrc = ssrc;
   else if (b->ssrc != ssrc)
-    return;
+    return want_keyframe;
   if (gst_app_src_get_current_level_bytes(b->src) + len > r->max_queue_bytes) {
     r->dropped++;
-    return;
+    return want_keyframe;
   }
   GstBuffer *out = red ? unwrap_red(b, buf, len) : gst_buffer_new_memdup(buf, len);
   if (out)
     gst_app_src_push_buffer(b->src, out);
+  return want_keyframe;
 }
 
 static gboolean

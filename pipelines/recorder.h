@@ -61,8 +61,9 @@ ArRecorder *ar_recorder_new(const ArRecorderPipelines *pl, const char *path,
 /* A decrypted RTP packet of track `key`: copied into the pipeline when its payload type is
  * the track's codec, or is the track's RED whose primary block is that codec (then the
  * primary alone, as a plain packet of the codec). RTX, FEC and the redundant (older) RED
- * blocks are not recorded. */
-void ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len);
+ * blocks are not recorded. TRUE when the track's depayloader lost sync and wants a keyframe
+ * (the caller asks the publisher: a PLI). */
+gboolean ar_recorder_push(ArRecorder *r, gint key, const guint8 *buf, gsize len);
 
 /* Ends every track; the muxer finishes the file and `done` follows from the context. */
 void ar_recorder_stop(ArRecorder *r);

@@ -514,10 +514,10 @@ on_recorder_done(ArRecorder *r, gboolean ok, const char *reason, gpointer user_d
   ar_recorder_free(r);
 }
 
-static void
+static gboolean
 record_sink(gint track, const guint8 *buf, gsize len, gint64 now_us, gpointer user_data)
 {
-  ar_recorder_push(user_data, track, buf, len);
+  return ar_recorder_push(user_data, track, buf, len);
 }
 
 void

@@ -769,7 +769,8 @@ ar_room_router_rtp(ArRoomRouter *rr, ArRoomPeer *peer, guint8 *buf, gsize len, g
   if (G_UNLIKELY(rr->record_sink) && !peer->echo) {
     gint track = track_of(peer, buf, len);
     if (track >= 0 && !(peer->muted_audio && track_is_audio(peer, track)))
-      rr->record_sink(track, buf, len, now_us, rr->record_data);
+      if (rr->record_sink(track, buf, len, now_us, rr->record_data))
+        ar_router_request_track_keyframe(rr->router, track, now_us);
   }
   ar_room_bwe_on_rtp(peer->bwe, buf, len, now_us);
   ar_router_handle_rtp(rr->router, peer->participant, buf, len, now_us);

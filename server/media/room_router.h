@@ -59,9 +59,10 @@ gboolean ar_room_router_viewport(ArRoomRouter *rr, ArRoomPeer *peer, const char 
 
 /* Recording tap: while set, every decrypted RTP packet a peer publishes reaches the sink with
  * the router track it belongs to, before it is forwarded. NULL sink (the default) turns it off;
- * the packet path then pays one pointer test. */
-typedef void (*ArRoomRecordSink)(gint track, const guint8 *buf, gsize len, gint64 now_us,
-                                 gpointer user_data);
+ * the packet path then pays one pointer test. A sink returning TRUE wants a keyframe on that
+ * track (the recording lost sync); the router asks the publisher, rate limited as any PLI. */
+typedef gboolean (*ArRoomRecordSink)(gint track, const guint8 *buf, gsize len, gint64 now_us,
+                                     gpointer user_data);
 void ar_room_router_set_record_sink(ArRoomRouter *rr, ArRoomRecordSink sink, gpointer user_data);
 
 /* A published track of a peer in the visit (not in the device check), as negotiated. */

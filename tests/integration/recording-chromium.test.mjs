@@ -217,13 +217,16 @@ async function recordChromiumVisit({ redFirst }) {
     const audio = [0, 1].map((i) => audioSeconds(path, i, dir));
     for (const [i, a] of audio.entries()) {
       assert.ok(a.seconds > 8 && a.seconds < 13, `audio track ${i} (${audioTracks[i].participant_id}) spans ${a.seconds} s:\n${text}`);
-      assert.ok(a.decoded_s > 0.2, `audio track ${i} (${audioTracks[i].participant_id}) decodes to ${a.decoded_s} s`);
+      // Packets carry nearly all of it: a muxer stalled on one track (waiting for a keyframe)
+      // used to leave a fraction of a second here.
+      assert.ok(a.decoded_s > 0.8 * a.seconds, `audio track ${i} (${audioTracks[i].participant_id}) decodes to ${a.decoded_s} of ${a.seconds} s`);
     }
     // Chromium's video track decodes to frames too.
     const vi = videoTracks.findIndex((t) => t.participant_id === chromiumId);
     assert.ok(vi >= 0, JSON.stringify(rec.tracks));
     const frames = videoFrames(path, vi, dir);
-    assert.ok(frames >= 1, `Chromium's video: ${frames} frames decoded from the file`);
+    // Chromium's fake camera sends 20-30 frames a second; 10 s of it, allowing for a slow start.
+    assert.ok(frames >= 50, `Chromium's video: ${frames} frames decoded from the file`);
     console.log(`# chromium recording: ${duration.toFixed(2)} s, ${frames} video frames, audio ${JSON.stringify(audio)}, size ${rec.size}, codecs ${JSON.stringify(rec.tracks.map((t) => t.codec))}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
