@@ -4,7 +4,7 @@
 # real browsers and WebRTC stacks against a real anteroom) inside a private network namespace
 # that holds only loopback; then the same unit tests and replays in a gcc ASan+UBSan build
 # (build-asan), and a bounded libFuzzer run of every fuzz target (build-fuzz, clang).
-# Environment: AR_FUZZ_SECONDS (seconds per fuzz target, default 10; 0 skips fuzzing),
+# Environment: AR_FUZZ_SECONDS (seconds per fuzz target, default 5; 0 skips fuzzing),
 # AR_SANITIZE=0 skips the sanitizer build, NINJA_JOBS limits ninja's parallelism.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,7 @@ sanitizer_step() {
 # Every libFuzzer target for AR_FUZZ_SECONDS on a scratch copy of its corpus; one test per
 # target, passing when it did not crash. A crash's reproducer stays in tests/fuzz/crashes/.
 fuzz_step() {
-  local seconds=${AR_FUZZ_SECONDS:-10}
+  local seconds=${AR_FUZZ_SECONDS:-5}
   echo "== bounded fuzzing: ${seconds} s per target (clang, libFuzzer, ASan+UBSan, build-fuzz)"
   if [ "$seconds" = 0 ]; then
     printf '1..1\nok 1 - fuzzing # SKIP AR_FUZZ_SECONDS=0\n' > "$RESULTS/fuzz.tap"
