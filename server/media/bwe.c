@@ -40,6 +40,7 @@
 #define ACKED_BINS 10 /* a 500 ms window, libwebrtc's steady-state window */
 #define ACKED_RING 16
 #define REMB_STALE_US 5000000
+#define REORDER_SPAN 64 /* packets: real reordering is a few places deep */
 
 typedef struct {
   gboolean valid;
@@ -413,8 +414,8 @@ may_decrease(const ArBwe *b, double acked, gint64 now_us)
   return acked > 0 && acked < b->aimd.rate_bps / 2;
 }
 
-/* State machine (gcc 5.5, its state table): over-use -> decrease, under-use -> hold, normal -> increase
- * from hold. Decrease: A = beta * R_hat. Increase: bounded by 1.5 * R_hat + 10 kbps. */
+/* State machine (gcc 5.5, its state table): over-use -> decrease, under-use -> hold, normal ->
+ * increase from hold. Decrease: A = beta * R_hat. Increase: bounded by 1.5 * R_hat + 10 kbps. */
 static void
 aimd_update(ArBwe *b, gint64 now_us)
 {
@@ -520,6 +521,27 @@ loss_update(ArBwe *b, gint lost, gint total, gint64 now_us)
 
 /* ---- inputs and output --------------------------------------------------------------------- */
 
+/* The received packets of a report in arrival order (insertion sort: feedback is nearly in
+ * order already), as libwebrtc's delay-based estimator takes them. In sequence order a packet
+ * that arrived after its successor (reordering) would start a group later than the next one and
+ * read as a delay spike; in arrival order it is behind the current group and dropped. A packet
+ * moves back at most REORDER_SPAN places, which bounds the work a hostile receiver can cause. */
+static gsize
+by_arrival(const ArTwccReport *report, guint16 *order)
+{
+  gsize n = 0;
+  for (gsize i = 0; i < report->n && n < AR_TWCC_SENDER_MAX_STATUS; i++) {
+    if (!report->packets[i].received)
+      continue;
+    gint64 at = report->packets[i].arrival_us;
+    gsize j = n++, stop = j > REORDER_SPAN ? j - REORDER_SPAN : 0;
+    for (; j > stop && report->packets[order[j - 1]].arrival_us > at; j--)
+      order[j] = order[j - 1];
+    order[j] = (guint16)i;
+  }
+  return n;
+}
+
 void
 ar_bwe_on_twcc_report(ArBwe *b, const ArTwccReport *report, gint64 now_us)
 {
@@ -536,6 +558,11 @@ ar_bwe_on_twcc_report(ArBwe *b, const ArTwccReport *report, gint64 now_us)
     else
       total++;
     acked_add(b, p->arrival_us, p->size);
+  }
+  guint16 order[AR_TWCC_SENDER_MAX_STATUS];
+  gsize n = by_arrival(report, order);
+  for (gsize k = 0; k < n; k++) {
+    const ArTwccPacketResult *p = &report->packets[order[k]];
     double send_delta, arrival_delta, arrival_ms;
     if (group_packet(b, p->send_us, p->arrival_us, &send_delta, &arrival_delta, &arrival_ms)) {
       trendline_update(b, send_delta, arrival_delta, arrival_ms);

@@ -1,7 +1,8 @@
 /* Unit tests for the bandwidth estimator, closed loop over the simulated link of link_sim.h
  * (sender paced at the target -> bottleneck -> our TWCC receiver -> feedback -> twcc_sender -> bwe)
  * and with hand-made reports: ramp-up on a clean link, back-off at a bottleneck, tolerance of
- * random loss, reaction to heavy loss, the over-use detector, acked bitrate, REMB fallback. */
+ * random loss, reaction to heavy loss, the over-use detector, acked bitrate, REMB fallback,
+ * reordering read as reordering rather than queueing. */
 #include <math.h>
 
 #include "link_sim.h"
@@ -148,6 +149,35 @@ test_detector(void)
   g_assert_cmpuint(st.delay_bps, ==, held); /* under-use holds */
 }
 
+/* Packets 20 ms apart (audio-like) on a link without queues where one in ten arrives right
+ * after its successor (reordering, as the net-faults relay does): no over-use is read and the
+ * delay-based rate does not fall. In sequence order each held packet read as a 20 ms spike. */
+static void
+test_reordering(void)
+{
+  g_autoptr(ArBwe) b = ar_bwe_new(NULL);
+  ArTwccPacketResult pk[10];
+  ArBweStats st;
+  gint64 t = 0;
+  guint64 start = ar_bwe_target_bps(b, 0);
+  for (guint round = 0; round < 40; round++) { /* 8 s */
+    for (guint i = 0; i < 10; i++) {
+      t += 20000;
+      pk[i] = (ArTwccPacketResult){.seq = (guint16)(t / 20000),
+                                   .send_us = t,
+                                   .arrival_us = t + 30000,
+                                   .size = 1200,
+                                   .received = TRUE};
+    }
+    pk[4].arrival_us = pk[5].arrival_us + 1000; /* held until the next one went out */
+    ArTwccReport rep = {pk, 10, t + 40000};
+    ar_bwe_on_twcc_report(b, &rep, t + 40000);
+    ar_bwe_get_stats(b, &st);
+    g_assert_cmpint(st.signal, !=, AR_BWE_OVERUSE);
+  }
+  g_assert_cmpuint(st.delay_bps, >=, start);
+}
+
 static void
 test_remb_fallback(void)
 {
@@ -194,6 +224,7 @@ main(int argc, char **argv)
   g_test_add_func("/bwe/bottleneck", test_bottleneck);
   g_test_add_func("/bwe/random-loss", test_random_loss);
   g_test_add_func("/bwe/detector", test_detector);
+  g_test_add_func("/bwe/reordering", test_reordering);
   g_test_add_func("/bwe/remb-fallback", test_remb_fallback);
   return g_test_run();
 }
