@@ -143,11 +143,39 @@ log_decision(const ArRoomAlloc *a, const ArRoomBweLink *link, const ArAllocTrack
                                res->tracks[i].layer, t[i].layer_bps[0] / 1000,
                                t[i].layer_bps[1] / 1000, t[i].layer_bps[2] / 1000);
   g_debug("alloc: participant %d estimate %" G_GUINT64_FORMAT
-          " kbps%s%s, allocated %" G_GUINT64_FORMAT
+          " kbps%s%s%s, allocated %" G_GUINT64_FORMAT
           " kbps, audio-only %d, padding %" G_GUINT64_FORMAT " kbps, layers%s",
           a->participant, a->estimate_bps / 1000, link->measured ? "" : " (no feedback)",
-          link->congested ? " congested" : "", res->allocated_bps / 1000, a->audio_only,
-          res->padding_bps / 1000, layers);
+          link->congested ? " congested" : "", link->lossy ? " lossy" : "",
+          res->allocated_bps / 1000, a->audio_only, res->padding_bps / 1000, layers);
+}
+
+/* What audio and the lowest layer of every wanted video need together. */
+static guint64
+lowest_need(const ArAllocTrack *t, guint n, guint64 audio_bps)
+{
+  guint64 need = audio_bps;
+  for (guint i = 0; i < n; i++)
+    for (guint l = 0; t[i].kind != AR_ALLOC_AUDIO && t[i].max_height != 0 && l < t[i].n_layers; l++)
+      if (t[i].layer_bps[l] > 0) {
+        need += t[i].layer_bps[l];
+        break;
+      }
+  return need;
+}
+
+/* Pausing the picture needs the estimate below what audio and the lowest layers need now (the
+ * allocator's own resume waits for a margin and a hold, so it lags), and evidence that the link
+ * cannot carry them: loss, the receiver's own cap (REMB), or a delay-based estimate far (40 %)
+ * short. Delay alone is a weak signal: jitter, reordering or a one-off latency step read as
+ * growing queues to the detector while every packet arrives (net-faults: 200 ms delay with
+ * 50 ms jitter cut the estimate to its floor, and video was paused on a link that carried it). */
+static gboolean
+capacity_short(const ArRoomBweLink *link, guint64 need_bps)
+{
+  if (link->estimate_bps >= need_bps)
+    return FALSE;
+  return link->lossy || link->receiver_capped || link->estimate_bps * 10 < need_bps * 6;
 }
 
 static void
@@ -166,16 +194,20 @@ decide(ArRoomAlloc *a, ArRouter *r, const ArRoomAllocSlot *slots, guint n,
   ArAllocResult res;
   if (!ar_allocator_update(a->alloc, a->estimate_bps, tracks, m, now_us, &res))
     return;
-  /* Audio-only waits for AUDIO_ONLY_ENTER_US of "nothing fits"; meanwhile every wanted video
-   * keeps its lowest layer. */
-  if (!res.audio_only || a->audio_only)
+  /* Audio-only waits for AUDIO_ONLY_ENTER_US of "nothing fits" while the link shows it lacks
+   * capacity; until then (or without that evidence) every wanted video keeps its lowest layer,
+   * and no padding is added on top of it. */
+  gboolean want_pause = res.audio_only && !a->audio_only;
+  if (!want_pause || !capacity_short(link, lowest_need(tracks, m, res.allocated_bps)))
     a->audio_only_pending_us = -1;
   else if (a->audio_only_pending_us < 0)
     a->audio_only_pending_us = now_us;
-  gboolean hold_lowest = a->audio_only_pending_us >= 0 &&
-                         now_us - a->audio_only_pending_us < AR_ROOM_ALLOC_AUDIO_ONLY_ENTER_US;
+  gboolean hold_lowest =
+      want_pause && (a->audio_only_pending_us < 0 ||
+                     now_us - a->audio_only_pending_us < AR_ROOM_ALLOC_AUDIO_ONLY_ENTER_US);
   if (hold_lowest) {
     res.audio_only = FALSE;
+    res.padding_bps = 0;
     for (guint i = 0; i < m; i++)
       if (tracks[i].kind != AR_ALLOC_AUDIO && tracks[i].max_height != 0)
         for (guint l = 0; l < tracks[i].n_layers && res.tracks[i].layer < 0; l++)

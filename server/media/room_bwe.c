@@ -27,8 +27,8 @@ ar_room_bwe_new(guint32 feedback_ssrc)
   ArRoomBwe *b = g_new0(ArRoomBwe, 1);
   b->feedback_ssrc = feedback_ssrc;
   b->tx = ar_twcc_sender_new();
-  ArBweConfig cfg = {.start_bps = AR_ROOM_BWE_MAX_BPS, .min_bps = 50000,
-                     .max_bps = AR_ROOM_BWE_MAX_BPS};
+  ArBweConfig cfg = {
+      .start_bps = AR_ROOM_BWE_MAX_BPS, .min_bps = 50000, .max_bps = AR_ROOM_BWE_MAX_BPS};
   b->bwe = ar_bwe_new(&cfg);
   return b;
 }
@@ -117,5 +117,7 @@ ar_room_bwe_link(ArRoomBwe *b, gint64 now_us, ArRoomBweLink *out)
   out->estimate_bps = ar_bwe_target_bps(b->bwe, now_us);
   ar_bwe_get_stats(b->bwe, &st);
   out->measured = st.acked_bps > 0 || st.remb_bps > 0;
-  out->congested = st.signal == AR_BWE_OVERUSE || st.loss_fraction > 0.02;
+  out->lossy = st.loss_fraction > 0.02;
+  out->congested = st.signal == AR_BWE_OVERUSE || out->lossy;
+  out->receiver_capped = st.using_remb;
 }

@@ -38,5 +38,9 @@ typedef struct {
   guint64 estimate_bps;
   gboolean measured;  /* feedback (transport-cc or REMB) has come in */
   gboolean congested; /* loss above 2 % or queues growing: no probing now */
+  /* Evidence that the link lacks capacity, not only that its delay moves: loss above 2 %, or
+   * the estimate is the receiver's own (REMB). Pausing video needs it (room_alloc.c). */
+  gboolean lossy;
+  gboolean receiver_capped;
 } ArRoomBweLink;
 void ar_room_bwe_link(ArRoomBwe *b, gint64 now_us, ArRoomBweLink *out);

@@ -7,7 +7,8 @@
  * audio-only (announced) while its audio keeps flowing; when the link recovers, padding probes
  * raise the estimate and the layers come back; padding packets go on the RTX SSRC with their own
  * sequence numbers and the next transport-wide ones, leaving the media numbering whole; the
- * viewport hint picks the smallest layer that fills the tile. */
+ * viewport hint picks the smallest layer that fills the tile; a delay-only congestion signal
+ * (no loss) lowers the layers but does not pause the picture. */
 #include <string.h>
 
 #include "bytes.h"
@@ -43,6 +44,9 @@ typedef struct {
   guint16 seq[4], picid[3];
   guint32 ts, ats;
   guint16 viewport;
+  /* When set, the allocator sees this link instead of the estimator's (delay-only signals). */
+  gboolean fake_link;
+  ArRoomBweLink link;
   /* downlink policer */
   double cap_bps, tokens;
   gint64 tokens_us;
@@ -185,6 +189,8 @@ allocate(Sim *s, gboolean force)
                               {s->v_sub, s->v_track, FALSE, FALSE, s->viewport}};
   ArRoomBweLink link;
   ar_room_bwe_link(s->bwe, s->now, &link);
+  if (s->fake_link)
+    link = s->link;
   ar_room_alloc_run(s->alloc, s->r, slots, 2, &link, force, s->now);
   drain(s);
 }
@@ -415,6 +421,43 @@ test_viewport(void)
   g_free(s);
 }
 
+/* A link whose delay detector reads congestion while nothing is lost (jitter, reordering, a
+ * latency step): the layers go down to the lowest, which stays; the picture is paused only with
+ * evidence of a capacity shortage (loss here), or a delay-based estimate 40 % short. */
+static void
+test_delay_only_keeps_video(void)
+{
+  Sim *s = g_new0(Sim, 1);
+  sim_init(s, 20e6);
+  s->fake_link = TRUE;
+  s->link = (ArRoomBweLink){.estimate_bps = 10000000, .measured = TRUE};
+  run(s, 3 * SEC);
+  g_assert_cmpint(current_layer(s), ==, 2);
+
+  /* Audio + the lowest layer need ~190 kbps; 130 kbps without loss. */
+  s->link = (ArRoomBweLink){.estimate_bps = 130000, .measured = TRUE, .congested = TRUE};
+  run(s, 8 * SEC);
+  g_assert_cmpint(current_layer(s), ==, 0);
+  g_assert_cmpint(s->audio_only, ==, -1);
+
+  /* The same estimate with loss: audio-only after its 1.5 s. */
+  s->link.lossy = TRUE;
+  run(s, 3 * SEC);
+  g_assert_cmpint(s->audio_only, ==, 1);
+  sim_clear(s);
+
+  /* Far short without loss (80 of 190 kbps): paused all the same. */
+  sim_init(s, 20e6);
+  s->fake_link = TRUE;
+  s->link = (ArRoomBweLink){.estimate_bps = 10000000, .measured = TRUE};
+  run(s, 3 * SEC);
+  s->link = (ArRoomBweLink){.estimate_bps = 80000, .measured = TRUE, .congested = TRUE};
+  run(s, 4 * SEC);
+  g_assert_cmpint(s->audio_only, ==, 1);
+  sim_clear(s);
+  g_free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -422,5 +465,6 @@ main(int argc, char **argv)
   g_test_add_func("/room_alloc/congestion_cycle", test_congestion_cycle);
   g_test_add_func("/room_alloc/padding_packets", test_padding_packets);
   g_test_add_func("/room_alloc/viewport", test_viewport);
+  g_test_add_func("/room_alloc/delay_only_keeps_video", test_delay_only_keeps_video);
   return g_test_run();
 }
