@@ -44,6 +44,9 @@ send_state(ArSignaling *s, ArSession *se, const ArRoomEvent *ev)
     json_builder_add_string_value(b, ev->detail);
   }
   ar_signaling_send(se, ar_protocol_finish(b));
+  if (ev->state >= AR_TRANSPORT_FAILED)
+    g_info("media transport %s participant=%s reason=%s", ar_transport_state_name(ev->state),
+           se->participant_id, ev->detail ? ev->detail : "none");
   if (ev->state == AR_TRANSPORT_FAILED && g_strcmp0(ev->detail, "fingerprint_mismatch") == 0) {
     ArAuditEvent a = {se->claims.subject_id, "media.dtls", "participant", se->participant_id,
                       "fingerprint_mismatch", NULL};

@@ -23,6 +23,8 @@ struct ArIce {
   ArCounter *batched_datagrams, *batched_calls;
   ArUdpFast *fast; /* the batched path for the selected pair, while there is one */
   GSource *fast_source;
+  gint64 last_rx_us;      /* anything from the peer, on either path (loop time) */
+  GSource *silence_timer; /* while connected: fails the transport after AR_ICE_SILENCE_US */
 };
 
 /* Above libnice's sockets (G_PRIORITY_DEFAULT), so a readable sibling is drained before libnice
@@ -46,6 +48,8 @@ fast_dispatch(GSource *source, GSourceFunc cb, gpointer user_data)
     ar_counter_add(ice->batched_calls, 1);
     ar_counter_add(ice->batched_datagrams, (guint64)n);
   }
+  if (n > 0)
+    ice->last_rx_us = g_source_get_time(source);
   for (int i = 0; i < n; i++) {
     gsize len;
     guint8 *buf = ar_udp_batch_packet(b, (guint)i, &len);
@@ -166,6 +170,48 @@ on_gathering_done(NiceAgent *agent, guint stream, gpointer user_data)
     ice->cb.on_gathering_done(ice, ice->user_data);
 }
 
+/* Consent, as the server sees it: a connected peer sends media, RTCP (every few seconds at
+ * least) and ICE checks, so total silence for AR_ICE_SILENCE_US means it has gone. libnice's own
+ * consent freshness (RFC 7675) is not used: it fails the pair when two consent checks in a row
+ * get no answer (about 10 s), which heavy loss does (20 % each way in net-faults), ending a visit
+ * that was still carrying media. */
+static gboolean
+on_silence_tick(gpointer user_data)
+{
+  ArIce *ice = user_data;
+  if (ice->state != AR_ICE_CONNECTED ||
+      g_source_get_time(ice->silence_timer) - ice->last_rx_us < AR_ICE_SILENCE_US)
+    return G_SOURCE_CONTINUE;
+  g_info("ICE: nothing from the peer for %d s: the transport has failed",
+         (int)(AR_ICE_SILENCE_US / G_USEC_PER_SEC));
+  g_clear_pointer(&ice->silence_timer, g_source_unref);
+  fast_stop(ice);
+  set_state(ice, AR_ICE_FAILED); /* may free ice */
+  return G_SOURCE_REMOVE;
+}
+
+static void
+silence_watch(ArIce *ice)
+{
+  ice->last_rx_us = g_get_monotonic_time();
+  if (ice->silence_timer)
+    return;
+  GMainContext *ctx = NULL; /* a pointer property: no reference taken */
+  g_object_get(ice->agent, "main-context", &ctx, NULL);
+  ice->silence_timer = g_timeout_source_new(1000);
+  g_source_set_callback(ice->silence_timer, on_silence_tick, ice, NULL);
+  g_source_attach(ice->silence_timer, ctx);
+}
+
+static void
+silence_stop(ArIce *ice)
+{
+  if (ice->silence_timer) {
+    g_source_destroy(ice->silence_timer);
+    g_clear_pointer(&ice->silence_timer, g_source_unref);
+  }
+}
+
 static void
 on_component_state(NiceAgent *agent, guint stream, guint component, guint state, gpointer user_data)
 {
@@ -176,12 +222,14 @@ on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
     break;
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
+    silence_watch(ice);
     set_state(ice, AR_ICE_CONNECTED);
     fast_follow_selected_pair(ice);
     break;
   case NICE_COMPONENT_STATE_FAILED:
+    silence_stop(ice);
     set_state(ice, AR_ICE_FAILED);
-    fast_stop(ice); /* also when consent expired: nothing more is sent or read */
+    fast_stop(ice); /* nothing more is sent or read */
     break;
   default:
     break;
@@ -249,6 +297,7 @@ static void
 on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf, gpointer user_data)
 {
   ArIce *ice = user_data;
+  ice->last_rx_us = g_get_monotonic_time();
   ice->cb.on_receive(ice, (guint8 *)buf, len, ice->user_data);
 }
 
@@ -297,9 +346,7 @@ ar_ice_new(GMainContext *ctx, const ArIceConfig *cfg, const ArIceCallbacks *cb, 
   ice->batch = cfg->batch;
   ice->batched_datagrams = cfg->batched_datagrams;
   ice->batched_calls = cfg->batched_calls;
-  ice->agent =
-      nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                          NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
   g_object_set(ice->agent, "controlling-mode", FALSE, "upnp", FALSE, "ice-udp", TRUE, "ice-tcp",
                cfg->tcp, NULL);
   if (!add_addresses(ice->agent, cfg, error))
@@ -328,6 +375,7 @@ ar_ice_free(ArIce *ice)
   if (!ice)
     return;
   fast_stop(ice);
+  silence_stop(ice);
   if (ice->agent) {
     g_signal_handlers_disconnect_by_data(ice->agent, ice);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, NULL, NULL, NULL);

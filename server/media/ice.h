@@ -31,6 +31,10 @@ typedef enum {
   AR_ICE_FAILED,
 } ArIceState;
 
+/* A connected peer from which nothing (media, RTCP, DTLS, ICE) arrives for this long has gone:
+ * the transport fails (ice.c, in place of libnice's consent freshness). */
+#define AR_ICE_SILENCE_US (15 * G_USEC_PER_SEC)
+
 typedef struct ArIce ArIce;
 
 typedef struct {
