@@ -134,6 +134,8 @@ export class Anteroom {
       await this.exited;
       clearTimeout(t);
     }
+    // AR_SERVER_LOG=DIR keeps every server's log (debug level) as DIR/anteroom-<port>.log.
+    if (process.env.AR_SERVER_LOG) writeFileSync(join(process.env.AR_SERVER_LOG, `anteroom-${this.port}.log`), this.log);
     if (!keepFiles) this.cleanup();
   }
 
