@@ -36,6 +36,15 @@ typedef struct {
   ArIce *ice;
 } FastSource;
 
+/* The worker's context the agent runs on (a pointer property: no reference taken). */
+static GMainContext *
+agent_context(ArIce *ice)
+{
+  GMainContext *ctx = NULL;
+  g_object_get(ice->agent, "main-context", &ctx, NULL);
+  return ctx;
+}
+
 /* One batch per dispatch: a full batch leaves the socket readable, so the next iteration reads
  * again after the flusher has sent what this one queued. */
 static gboolean
@@ -105,13 +114,11 @@ fast_follow_selected_pair(ArIce *ice)
     g_debug("[media] %s; libnice receives this pair", error->message);
     return;
   }
-  GMainContext *ctx = NULL; /* a pointer property: no reference taken */
-  g_object_get(ice->agent, "main-context", &ctx, NULL);
   ice->fast_source = g_source_new(&fast_funcs, sizeof(FastSource));
   ((FastSource *)ice->fast_source)->ice = ice;
   g_source_add_unix_fd(ice->fast_source, ar_udp_fast_fd(ice->fast), G_IO_IN);
   g_source_set_priority(ice->fast_source, FAST_PRIORITY);
-  g_source_attach(ice->fast_source, ctx);
+  g_source_attach(ice->fast_source, agent_context(ice));
 }
 
 static void
@@ -175,6 +182,24 @@ on_gathering_done(NiceAgent *agent, guint stream, gpointer user_data)
  * consent freshness (RFC 7675) is not used: it fails the pair when two consent checks in a row
  * get no answer (about 10 s), which heavy loss does (20 % each way in net-faults), ending a visit
  * that was still carrying media. */
+static void
+silence_stop(ArIce *ice)
+{
+  if (ice->silence_timer) {
+    g_source_destroy(ice->silence_timer);
+    g_clear_pointer(&ice->silence_timer, g_source_unref);
+  }
+}
+
+/* Terminal: nothing more is sent or read. The state callback comes last (it may free ice). */
+static void
+fail(ArIce *ice)
+{
+  silence_stop(ice);
+  fast_stop(ice);
+  set_state(ice, AR_ICE_FAILED);
+}
+
 static gboolean
 on_silence_tick(gpointer user_data)
 {
@@ -184,9 +209,7 @@ on_silence_tick(gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_info("ICE: nothing from the peer for %d s: the transport has failed",
          (int)(AR_ICE_SILENCE_US / G_USEC_PER_SEC));
-  g_clear_pointer(&ice->silence_timer, g_source_unref);
-  fast_stop(ice);
-  set_state(ice, AR_ICE_FAILED); /* may free ice */
+  fail(ice);
   return G_SOURCE_REMOVE;
 }
 
@@ -196,20 +219,9 @@ silence_watch(ArIce *ice)
   ice->last_rx_us = g_get_monotonic_time();
   if (ice->silence_timer)
     return;
-  GMainContext *ctx = NULL; /* a pointer property: no reference taken */
-  g_object_get(ice->agent, "main-context", &ctx, NULL);
   ice->silence_timer = g_timeout_source_new(1000);
   g_source_set_callback(ice->silence_timer, on_silence_tick, ice, NULL);
-  g_source_attach(ice->silence_timer, ctx);
-}
-
-static void
-silence_stop(ArIce *ice)
-{
-  if (ice->silence_timer) {
-    g_source_destroy(ice->silence_timer);
-    g_clear_pointer(&ice->silence_timer, g_source_unref);
-  }
+  g_source_attach(ice->silence_timer, agent_context(ice));
 }
 
 static void
@@ -227,9 +239,7 @@ on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
     fast_follow_selected_pair(ice);
     break;
   case NICE_COMPONENT_STATE_FAILED:
-    silence_stop(ice);
-    set_state(ice, AR_ICE_FAILED);
-    fast_stop(ice); /* nothing more is sent or read */
+    fail(ice);
     break;
   default:
     break;

@@ -102,9 +102,9 @@ test('media flows through the relay', async () => {
   assert.ok(relay.forwarded > 100);
 });
 
-// What the web client does when the transport it uses has failed (ICE consent lost under heavy
-// loss: rare, since consent checks now retry for 15 s, server/media/ice.c): a rejoin with its
-// link. Returns a note for the figures, or '' when nothing had failed.
+// What the web client does when the transport it uses has failed (the client's own ICE; the
+// server fails one only after 15 s of silence, server/media/ice.c, longer than any fault here):
+// a rejoin with its link. Returns a note for the figures, or '' when nothing had failed.
 async function rejoinIfFailed() {
   const state = far.pc.iceConnectionState;
   if (state !== 'failed' && state !== 'closed') return '';
